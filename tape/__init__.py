@@ -1,0 +1,140 @@
+"""tape: automatic differentiation on a Wengert list, for Python floats and NumPy arrays.
+
+    >>> import tape as tp
+    >>> x = tp.Var(2.0)
+    >>> with tp.Tape() as t:
+    ...     y = tp.log(x) + x * x
+    >>> t.gradient(y, x)
+    4.5
+
+Inside ``with tp.Tape() as t:`` every operation on a ``Var`` is appended to ``t``, a flat
+list of records; ``t.gradient`` runs that list backwards once. See the README for a tour.
+"""
+
+from . import testing as testing
+from ._primitive import PRIMITIVES as PRIMITIVES
+from ._primitive import Array as Array
+from ._primitive import Primitive as Primitive
+from ._primitive import Value as Value
+from ._primitives import FUNCTIONS as _FUNCTIONS
+from ._primitives import UFUNCS as _UFUNCS
+from ._primitives import abs as abs
+from ._primitives import add as add
+from ._primitives import broadcast_to as broadcast_to
+from ._primitives import clip as clip
+from ._primitives import concatenate as concatenate
+from ._primitives import cos as cos
+from ._primitives import divide as divide
+from ._primitives import dot as dot
+from ._primitives import einsum as einsum
+from ._primitives import exp as exp
+from ._primitives import expand_dims as expand_dims
+from ._primitives import expm1 as expm1
+from ._primitives import flip as flip
+from ._primitives import log as log
+from ._primitives import log1p as log1p
+from ._primitives import log_softmax as log_softmax
+from ._primitives import logsumexp as logsumexp
+from ._primitives import matmul as matmul
+from ._primitives import max as max
+from ._primitives import maximum as maximum
+from ._primitives import mean as mean
+from ._primitives import min as min
+from ._primitives import minimum as minimum
+from ._primitives import multiply as multiply
+from ._primitives import negative as negative
+from ._primitives import outer as outer
+from ._primitives import power as power
+from ._primitives import prod as prod
+from ._primitives import relu as relu
+from ._primitives import reshape as reshape
+from ._primitives import sigmoid as sigmoid
+from ._primitives import sign as sign
+from ._primitives import sin as sin
+from ._primitives import softmax as softmax
+from ._primitives import softplus as softplus
+from ._primitives import split as split
+from ._primitives import sqrt as sqrt
+from ._primitives import square as square
+from ._primitives import squeeze as squeeze
+from ._primitives import stack as stack
+from ._primitives import std as std
+from ._primitives import stop_gradient as stop_gradient
+from ._primitives import subtract as subtract
+from ._primitives import sum as sum
+from ._primitives import swapaxes as swapaxes
+from ._primitives import tan as tan
+from ._primitives import tanh as tanh
+from ._primitives import transpose as transpose
+from ._primitives import var as var
+from ._primitives import where as where
+from ._tape import Entry as Entry
+from ._tape import Tape as Tape
+from ._var import Var as Var
+
+SUPPORTED_NUMPY: tuple[str, ...] = tuple(
+    sorted({f"np.{u.__name__}" for u in _UFUNCS} | {f"np.{f.__name__}" for f in _FUNCTIONS})
+)
+"""Names of the NumPy ufuncs and functions that are recorded when called on a Var."""
+
+__all__ = [
+    "PRIMITIVES",
+    "SUPPORTED_NUMPY",
+    "Array",
+    "Entry",
+    "Primitive",
+    "Tape",
+    "Value",
+    "Var",
+    "abs",
+    "add",
+    "broadcast_to",
+    "clip",
+    "concatenate",
+    "cos",
+    "divide",
+    "dot",
+    "einsum",
+    "exp",
+    "expand_dims",
+    "expm1",
+    "flip",
+    "log",
+    "log1p",
+    "log_softmax",
+    "logsumexp",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "multiply",
+    "negative",
+    "outer",
+    "power",
+    "prod",
+    "relu",
+    "reshape",
+    "sigmoid",
+    "sign",
+    "sin",
+    "softmax",
+    "softplus",
+    "split",
+    "sqrt",
+    "square",
+    "squeeze",
+    "stack",
+    "std",
+    "stop_gradient",
+    "subtract",
+    "sum",
+    "swapaxes",
+    "tan",
+    "tanh",
+    "testing",
+    "transpose",
+    "var",
+    "where",
+]

@@ -1,0 +1,79 @@
+"""The shape of one row of the primitive table, and the registry that holds every row.
+
+A primitive is an elementary operation the tape knows how to differentiate. Its row keeps
+everything about it in one place: the forward computation on plain values (Python floats or
+NumPy arrays), one VJP rule per input (reverse mode) and one JVP rule per input (forward mode).
+
+Rules have one fixed signature, in the manner of autodidact:
+
+    vjp_i(g, ans, *inputs, **params) -> cotangent of input i     (None means "zero")
+    jvp_i(d, ans, *inputs, **params) -> tangent contribution of input i's tangent d
+
+where ``g`` is the cotangent of the output, ``ans`` the output's value and ``inputs`` the
+values the forward pass saw. Rules are written with ``tape``'s own operations, so they work on
+plain values (fast NumPy), on recorded values (a sweep recorded by an outer tape: higher-order
+derivatives) and on dual numbers (forward-over-reverse) alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+Array: TypeAlias = npt.NDArray[np.floating[Any]]
+"""A floating-point NumPy array (float64, or float32 kept as float32)."""
+
+Value: TypeAlias = float | Array
+"""A plain value: a Python float or a floating-point NumPy array."""
+
+Rule: TypeAlias = Callable[..., Any]
+"""A VJP or JVP rule. Its arguments may be plain values, Vars or Duals: see the module doc."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Primitive:
+    """One row of the table: a primitive's forward computation and its derivative rules.
+
+    Attributes:
+        name: The name shown in the Wengert list and in error messages (``"sin"``).
+        impl: The forward computation on plain values, ``impl(*inputs, **params)``.
+        vjp: One reverse-mode rule per input position (``None`` for an input that has no
+            derivative, such as a boolean mask). Variadic rows hold a single rule that is
+            called with ``argnum=i``.
+        jvp: One forward-mode rule per input position, in the same layout as ``vjp``.
+        notation: How a record is printed, with ``{0}``, ``{1}``... for the inputs and
+            ``{p}`` for the parameters (``"{0} + {1}"``, ``"sin {0}"``).
+        broadcasts: Whether the inputs broadcast against each other NumPy-style. The sweep
+            then sums each cotangent back to its input's shape (and forward mode broadcasts
+            each tangent contribution to the output's shape).
+        variadic: Whether the row takes any number of inputs (``concatenate``, ``einsum``).
+    """
+
+    name: str
+    impl: Callable[..., Any]
+    vjp: tuple[Rule | None, ...]
+    jvp: tuple[Rule | None, ...]
+    notation: str = ""
+    broadcasts: bool = False
+    variadic: bool = False
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+
+PRIMITIVES: dict[str, Primitive] = {}
+"""Every registered primitive by name: the built-in rows and the user's own."""
+
+
+def register(row: Primitive) -> Primitive:
+    """Add a row to the registry (so tests and tools can iterate it) and return it."""
+    if row.name in PRIMITIVES:
+        raise ValueError(f"a primitive named {row.name!r} is already registered")
+    if not row.variadic and len(row.vjp) != len(row.jvp):
+        raise ValueError(f"primitive {row.name!r}: vjp and jvp need one rule per input each")
+    PRIMITIVES[row.name] = row
+    return row

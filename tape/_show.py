@@ -1,0 +1,118 @@
+"""The Wengert list as a learner reads it: numbered lines in textbook notation.
+
+Inputs are numbered v₋ₙ₊₁ … v₀ in the order the tape first saw them, operations v₁, v₂, …,
+as in Griewank & Walther's *Evaluating Derivatives*. After a persistent tape's sweep, each
+line also shows its adjoint v̄ = ∂y/∂v.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+_SUB = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
+
+
+def _plain(v: Any) -> Any:
+    while not (type(v) is float or type(v) is np.ndarray):
+        if hasattr(v, "_value"):
+            v = v._value
+        elif hasattr(v, "primal_value"):
+            v = v.primal_value
+        else:
+            return v
+    return v
+
+
+def fmt_value(v: Any) -> str:
+    """A short rendering: a number for scalars and small arrays, shape and dtype otherwise."""
+    v = _plain(v)
+    if type(v) is float:
+        return f"{v:.6g}"
+    if isinstance(v, np.ndarray):
+        if v.ndim == 0:
+            return f"{float(v):.6g}"
+        if v.size <= 4:
+            return np.array2string(v, precision=4, separator=", ", suppress_small=True)
+        return f"⟨{'×'.join(map(str, v.shape))} {v.dtype}⟩"
+    return type(v).__name__
+
+
+def _fmt_params(params: dict[str, Any] | None) -> str:
+    if not params:
+        return ""
+    parts = []
+    for k, v in params.items():
+        if v is None or v is False:
+            continue
+        parts.append(f"{k}={_fmt_index(v) if k == 'index' else v!r}")
+    return ", " + ", ".join(parts) if parts else ""
+
+
+def _fmt_index(index: Any) -> str:
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    for i in items:
+        if isinstance(i, slice):
+            a = "" if i.start is None else str(i.start)
+            b = "" if i.stop is None else str(i.stop)
+            c = "" if i.step is None else f":{i.step}"
+            out.append(f"{a}:{b}{c}")
+        elif isinstance(i, np.ndarray):
+            out.append(f"⟨{i.dtype} {'×'.join(map(str, i.shape))}⟩")
+        else:
+            out.append(repr(i))
+    return ", ".join(out)
+
+
+def show_tape(records: list[Any], adjoints: list[Any] | None, state: str) -> str:
+    """Render records (and adjoints, when given) as a numbered table."""
+    if not records:
+        return f"Wengert list: empty (tape {state})"
+    n_inputs = sum(1 for r in records if not r[1] and r[0].name == "input")
+    names: list[str] = []
+    k_in, k_op = 1 - n_inputs, 1
+    for prim, slots, _, _, _ in records:
+        if prim.name == "input" and not slots:
+            names.append(f"v{str(k_in).translate(_SUB)}")
+            k_in += 1
+        else:
+            names.append(f"v{str(k_op).translate(_SUB)}")
+            k_op += 1
+    lines = []
+    leaves = [i for i, r in enumerate(records) if r[0].name == "input" and not r[1]]
+    order = leaves + [i for i, r in enumerate(records) if not (r[0].name == "input" and not r[1])]
+    for i in order:
+        prim, slots, params, inputs, ans = records[i]
+        if prim.name == "input" and not slots:
+            expr = f"x{str(leaves.index(i) + 1).translate(_SUB)}"
+        else:
+            args = [
+                names[s] if s >= 0 else fmt_value(x) for s, x in zip(slots, inputs, strict=True)
+            ]
+            if params and "index" in params:
+                expr = f"{args[0]}[{_fmt_index(params['index'])}]"
+            else:
+                note = prim.notation or (prim.name + "({*})")
+                rest = {k: v for k, v in (params or {}).items() if k != "index"}
+                expr = note.replace("{*}", ", ".join(args)).replace("{p}", _fmt_params(rest))
+                for j, a in enumerate(args):
+                    expr = expr.replace("{" + str(j) + "}", a)
+        row = [names[i], expr, fmt_value(ans)]
+        if adjoints is not None:
+            a = adjoints[i] if i < len(adjoints) else None
+            row.append("·" if a is None else fmt_value(a))
+        lines.append(row)
+    head = ["slot", "operation", "value"] + (["adjoint v̄"] if adjoints is not None else [])
+    widths = [max(len(r[c]) for r in [head, *lines]) for c in range(len(head))]
+    title = f"Wengert list: {len(records)} records ({n_inputs} inputs), tape {state}"
+
+    def render(r: list[str]) -> str:
+        cells = [r[0].rjust(widths[0]), "=", r[1].ljust(widths[1]), r[2].rjust(widths[2])]
+        if len(r) > 3:
+            cells.append(r[3].rjust(widths[3]))
+        return "  " + "  ".join(cells).rstrip()
+
+    rule = "  " + "─" * (sum(widths) + 2 * len(widths) + 1)
+    return "\n".join([title, render(head).replace("=", " "), rule, *(render(r) for r in lines)])

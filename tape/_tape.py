@@ -1,0 +1,547 @@
+"""The tape: a Wengert list of records, the context-local stack of active tapes, and the sweep.
+
+A *Wengert list* is the program a computation actually ran, written out as a straight line
+of elementary assignments. For f(x₁, x₂) = ln(x₁) + x₁·x₂ − sin(x₂):
+
+    v₋₁ = x₁          v₁ = ln v₋₁          v₃ = sin v₀          v₅ = v₄ − v₃
+    v₀  = x₂          v₂ = v₋₁ × v₀        v₄ = v₁ + v₂
+
+Inside ``with Tape() as t:`` every operation on a ``Var`` appends one such line (a *record*)
+to ``t``. A record is a plain tuple
+
+    (primitive, input slots, params, input values, output value)
+
+and a record's *slot* is its position in the list: ``Var`` remembers only its value, its
+tape and its slot. Inputs (leaves) are records too, of the primitive ``input``.
+
+``t.gradient(y, x)`` runs the list backwards once. Each slot gets an *adjoint* v̄ = ∂y/∂v,
+starting from ȳ = 1; a record ``v = f(a, b)`` turns into ``ā += v̄·∂f/∂a``, ``b̄ += v̄·∂f/∂b``
+(the primitive's VJP rules). The list is already in evaluation order, so no graph is built,
+nothing is sorted and nothing recurses: the sweep is one loop.
+
+Nesting: while tape T₂ records inside tape T₁, every operation is recorded on both. T₂'s
+saved values are then T₁'s Vars, so when ``T₂.gradient`` runs inside T₁ its rules (written
+with tape's own operations) are recorded by T₁, and ``T₁.gradient(T₂.gradient(y, x), x)``
+is a second derivative.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, overload
+
+import numpy as np
+
+from ._primitive import Array, Primitive, Value
+
+if TYPE_CHECKING:
+    from ._var import Var
+
+Params: TypeAlias = "dict[str, Any] | None"
+Record: TypeAlias = "tuple[Primitive, tuple[int, ...], Params, tuple[Any, ...], Any]"
+"""(primitive, input slots (-1 for a constant), params, input values, output value)."""
+
+_STACK: ContextVar[tuple[Tape, ...]] = ContextVar("tape_stack", default=())
+_LEVELS = itertools.count(2, 2)  # nesting order of tapes (and, later, of dual numbers)
+
+
+class Entry(NamedTuple):
+    """One line of the Wengert list, as ``iter(tape)`` shows it.
+
+    Attributes:
+        slot: The record's position on the tape (the ``i`` of ``vᵢ`` before renumbering).
+        primitive: The primitive's name (``"input"`` for a leaf).
+        inputs: The slots of the inputs; ``-1`` marks a constant (a plain value).
+        params: Static parameters (axis, shape, ...).
+        value: The output value (a Python float or a NumPy array).
+    """
+
+    slot: int
+    primitive: str
+    inputs: tuple[int, ...]
+    params: dict[str, Any]
+    value: Value
+
+
+# ----- the leaf primitive ----------------------------------------------------------------------
+
+INPUT = Primitive("input", impl=lambda x: x, vjp=(), jvp=(), notation="input")
+
+
+class Tape:
+    """Records operations on Vars, in order, and differentiates them with one reverse sweep.
+
+    Args:
+        persistent: Keep the records after ``gradient`` so that it can be called again
+            (and the adjoints can be shown). A non-persistent tape frees its records and
+            saved values after its first gradient.
+
+    Example:
+        >>> x = Var(3.0)
+        >>> with Tape() as t:
+        ...     y = x * x
+        >>> t.gradient(y, x)
+        6.0
+    """
+
+    def __init__(self, persistent: bool = False) -> None:
+        self.persistent = persistent
+        self._records: list[Record] = []
+        self._leaves: dict[int, tuple[Var, Var]] = {}  # id(user's Var) -> (it, its leaf here)
+        self._locked: list[Array] = []  # caller's arrays made read-only while saved here
+        self._level = 0
+        self._state = "new"  # new -> active -> done -> freed
+        self._thread = 0
+        self._adjoints: list[Any] | None = None
+
+    # ----- lifecycle --------------------------------------------------------------------------
+
+    def __enter__(self) -> Tape:
+        if self._state != "new":
+            raise RuntimeError(
+                f"this tape is {self._state}: a Tape records once; make a new Tape() instead"
+            )
+        self._state = "active"
+        self._thread = threading.get_ident()
+        self._level = next(_LEVELS)
+        _STACK.set((*_STACK.get(), self))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._check_thread("exit")
+        stack = _STACK.get()
+        self._state = "done"
+        _STACK.set(tuple(t for t in stack if t is not self))
+        if not stack or stack[-1] is not self:
+            raise RuntimeError(
+                "tapes exited out of order: exit nested tapes in reverse order of entering them"
+            )
+
+    def _check_thread(self, what: str) -> None:
+        if self._state == "active" and threading.get_ident() != self._thread:
+            raise RuntimeError(
+                f"cannot {what} a tape from a thread other than the one that entered it; "
+                "give each thread its own Tape"
+            )
+
+    @contextmanager
+    def stop_recording(self) -> Iterator[None]:
+        """Pause this tape: operations inside the block are not recorded on it."""
+        if self._state != "active":
+            raise RuntimeError("stop_recording() needs the tape to be active (inside `with`)")
+        stack = _STACK.get()
+        token = _STACK.set(tuple(t for t in stack if t is not self))
+        try:
+            yield
+        finally:
+            _STACK.reset(token)
+
+    def _free(self) -> None:
+        self._records = []
+        self._leaves = {}
+        self._adjoints = None
+        for arr in self._locked:
+            arr.flags.writeable = True
+        self._locked = []
+        self._state = "freed"
+
+    def __del__(self) -> None:
+        for arr in self._locked:
+            arr.flags.writeable = True
+
+    # ----- recording --------------------------------------------------------------------------
+
+    def _append(
+        self,
+        prim: Primitive,
+        slots: tuple[int, ...],
+        params: Params,
+        inputs: tuple[Any, ...],
+        ans: Any,
+    ) -> Var:
+        slot = len(self._records)
+        self._records.append((prim, slots, params, inputs, ans))
+        out = _new_var(Var)
+        out._value = ans
+        out._tape = self
+        out._slot = slot
+        return out
+
+    def _watch(self, x: Var, inner: Any) -> Var:
+        """This tape's leaf for the Var ``x`` (made on first use), holding ``inner``."""
+        found = self._leaves.get(id(x))
+        if found is not None and found[0] is x:
+            return found[1]
+        leaf = self._append(INPUT, (), None, (), inner)
+        self._leaves[id(x)] = (x, leaf)
+        return leaf
+
+    def _slot_of(self, x: Var) -> int:
+        """The slot of ``x`` on this tape, or -1 when this tape never saw it."""
+        if x._tape is self:
+            return x._slot
+        found = self._leaves.get(id(x))
+        return found[1]._slot if found is not None and found[0] is x else -1
+
+    # ----- the reverse sweep ------------------------------------------------------------------
+
+    @overload
+    def gradient(
+        self, target: Var | Value, sources: Var, output_gradient: Value | None = None
+    ) -> Value: ...
+    @overload
+    def gradient(
+        self,
+        target: Var | Value,
+        sources: Sequence[Var],
+        output_gradient: Value | None = None,
+    ) -> list[Value]: ...
+    def gradient(
+        self,
+        target: Var | Value,
+        sources: Var | Sequence[Var],
+        output_gradient: Value | None = None,
+    ) -> Value | list[Value]:
+        """The gradient of ``target`` with respect to each source: one reverse sweep.
+
+        Args:
+            target: A Var recorded on this tape. A non-scalar target needs
+                ``output_gradient``.
+            sources: A Var, or a list or tuple of Vars.
+            output_gradient: The seed ȳ, of the target's shape (default 1 for a scalar
+                target). With it, the result is the vector-Jacobian product ȳᵀ·∂y/∂x.
+
+        Returns:
+            For one Var, its gradient, of its shape (a float for a float Var, an array of its
+            dtype for an array Var); for a list or tuple, a list of them. A source the target
+            does not depend on gets zeros. When an outer tape is active the gradients are
+            Vars recorded on it (so they can be differentiated again).
+
+        Raises:
+            RuntimeError: On a second call to a non-persistent tape.
+            ValueError: For a target not recorded on this tape, a non-scalar target without
+                ``output_gradient``, or a seed of the wrong shape.
+        """
+        single = isinstance(sources, Var)
+        srcs: list[Var] = [sources] if isinstance(sources, Var) else list(sources)
+        for s in srcs:
+            if not isinstance(s, Var):
+                raise TypeError(f"sources must be Vars; got {type(s).__name__}")
+        adjoints = self._run(target, srcs, output_gradient)
+        grads = [
+            _shaped_like(adjoints[i], s) for i, s in zip(self._source_slots, srcs, strict=True)
+        ]
+        if not self.persistent:
+            self._free()
+        return grads[0] if single else grads
+
+    _source_slots: list[int]
+
+    def _run(self, target: Var | Value, srcs: list[Var], seed: Value | None) -> list[Any]:
+        """Check the request, then sweep; returns the adjoint list (indexed by slot)."""
+        self._check_thread("differentiate")
+        if self._state == "freed":
+            raise RuntimeError(
+                "this tape's records were freed by its first gradient() call; "
+                "use Tape(persistent=True) to take several gradients"
+            )
+        if self._state == "new":
+            raise RuntimeError("this tape has recorded nothing: use it as `with Tape() as t:`")
+        if not isinstance(target, Var) or self._slot_of(target) < 0:
+            raise ValueError(
+                "the target was not recorded on this tape: compute it inside `with tape:` "
+                "from Vars (or the tape that recorded it was already freed)"
+            )
+        tslot = self._slot_of(target)
+        ans = self._records[tslot][4]
+        tshape = np.shape(_plain(ans))
+        if seed is None:
+            if tshape != ():
+                raise ValueError(
+                    f"the target has shape {tshape}, not a scalar: pass output_gradient "
+                    "(a seed of the target's shape) to get a vector-Jacobian product, "
+                    "or use t.jacobian(target, source)"
+                )
+            seed = _one_like(_plain(ans))
+        else:
+            if isinstance(seed, Var):
+                seed_shape = seed.shape
+            else:
+                seed = _as_seed(seed, _plain(ans))
+                seed_shape = np.shape(seed)
+            if seed_shape != tshape:
+                raise ValueError(
+                    f"output_gradient has shape {seed_shape} but the target has shape {tshape}"
+                )
+        self._source_slots = [self._slot_of(s) for s in srcs]
+        adjoints = sweep(self._records, tslot, seed, self._source_slots)
+        if self.persistent:
+            self._adjoints = adjoints
+        return adjoints
+
+    def jacobian(self, target: Var, source: Var) -> Array:
+        """The Jacobian ∂target/∂source, of shape ``target.shape + source.shape``.
+
+        One reverse sweep per element of the target, over the same records.
+        """
+        if not isinstance(target, Var):
+            raise ValueError("the target was not recorded on this tape")
+        tshape, sshape = target.shape, source.shape
+        m = math.prod(tshape)
+        dtype = np.result_type(target.dtype, source.dtype)
+        rows = np.zeros((m, math.prod(sshape)), dtype=dtype)
+        persistent, self.persistent = self.persistent, True
+        try:
+            for i in range(m):
+                e = np.zeros(m, dtype=dtype)
+                e[i] = 1.0
+                seed: Value = float(e[0]) if tshape == () else e.reshape(tshape)
+                adj = self._run(target, [source], seed)[self._source_slots[0]]
+                rows[i] = np.ravel(_plain(_shaped_like(adj, source)))
+        finally:
+            self.persistent = persistent
+        if not persistent:
+            self._free()
+        return rows.reshape(tshape + sshape)
+
+    # ----- looking at the tape ----------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __iter__(self) -> Iterator[Entry]:
+        for i, (prim, slots, params, _, ans) in enumerate(self._records):
+            yield Entry(i, prim.name, slots, dict(params or {}), _plain(ans))
+
+    def adjoint(self, x: Var) -> Value | None:
+        """The adjoint of ``x`` from the last sweep of a persistent tape (None if unreached)."""
+        slot = self._slot_of(x)
+        if self._adjoints is None or slot < 0 or slot >= len(self._adjoints):
+            return None
+        a = self._adjoints[slot]
+        return None if a is None else _plain(a)
+
+    def __str__(self) -> str:
+        from ._show import show_tape
+
+        return show_tape(self._records, self._adjoints, self._state)
+
+    def __repr__(self) -> str:
+        return f"<Tape {self._state}, {len(self._records)} records>"
+
+    def show(self) -> None:
+        """Print the Wengert list (and, after a persistent tape's sweep, the adjoints)."""
+        print(self)
+
+
+_new_var = object.__new__
+
+
+def sweep(records: list[Record], target: int, seed: Any, sources: list[int]) -> list[Any]:
+    """The reverse sweep: one loop from ``target`` back to the earliest source.
+
+    ``adjoint[i]`` holds v̄ᵢ = ∂target/∂vᵢ, or None while nothing has reached slot i.
+    """
+    adjoint: list[Any] = [None] * (target + 1)
+    adjoint[target] = seed
+    reached = [s for s in sources if 0 <= s <= target]
+    stop = min(reached) if reached else target + 1
+    for i in range(target, stop - 1, -1):
+        g = adjoint[i]
+        if g is None:
+            continue
+        prim, slots, params, inputs, ans = records[i]
+        for k, s in enumerate(slots):
+            if s < 0:
+                continue  # a constant: no adjoint to accumulate
+            # the rule for input k: v̄ₛ += (vᵢ's cotangent pulled back through prim)
+            rule = prim.vjp[0] if prim.variadic else prim.vjp[k]
+            if rule is None:
+                continue
+            if prim.variadic:
+                ct = rule(g, ans, *inputs, argnum=k, **(params or {}))
+            else:
+                ct = rule(g, ans, *inputs, **params) if params else rule(g, ans, *inputs)
+            if ct is None:
+                continue
+            if prim.broadcasts:
+                ct = unbroadcast(ct, inputs[k])
+            prev = adjoint[s]
+            adjoint[s] = ct if prev is None else prev + ct
+    return adjoint
+
+
+def unbroadcast(ct: Any, like: Any) -> Any:
+    """Sum a cotangent back to the shape of the input it belongs to (undo broadcasting)."""
+    if type(ct) is float:
+        return ct
+    to = _shape(like)
+    if _shape(ct) == to:
+        return ct
+    return P.sum_to(ct, to)
+
+
+def _shape(v: Any) -> tuple[int, ...]:
+    if type(v) is float:
+        return ()
+    return v.shape  # type: ignore[no-any-return]
+
+
+def _plain(v: Any) -> Any:
+    """Peel Vars (and Duals) down to the plain value inside."""
+    while not (type(v) is float or type(v) is np.ndarray):
+        if isinstance(v, Var):
+            v = v._value
+        elif hasattr(v, "primal_value"):
+            v = v.primal_value
+        else:
+            return v
+    return v
+
+
+def _one_like(v: Value) -> Value:
+    if type(v) is float:
+        return 1.0
+    return np.ones_like(v)
+
+
+def _as_seed(seed: object, like: Value) -> Value:
+    arr = np.asarray(seed)
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"output_gradient must be real; got dtype {arr.dtype}")
+    if not isinstance(like, np.ndarray):
+        return float(arr) if arr.ndim == 0 else arr.astype(np.float64)
+    return arr.astype(like.dtype) if arr.dtype != like.dtype else arr
+
+
+def _shaped_like(g: Any, src: Var) -> Any:
+    """The adjoint of a source in the source's own kind: float, or an array of its dtype."""
+    if isinstance(g, Var):
+        return g  # an outer tape recorded the sweep: keep it differentiable
+    sv = src.value
+    if not isinstance(sv, np.ndarray):
+        return 0.0 if g is None else float(g)
+    if g is None:
+        return np.zeros_like(sv)
+    arr = np.asarray(g)
+    if arr.dtype != sv.dtype:
+        arr = arr.astype(sv.dtype)
+    if arr.shape != sv.shape:
+        arr = np.broadcast_to(arr, sv.shape).copy()
+    return arr
+
+
+# ----- bind: the one way into the primitive table ----------------------------------------------
+
+
+def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
+    """Apply a primitive to its inputs: compute it, and record it on every active tape.
+
+    Plain inputs (floats, arrays) give a plain result and record nothing. When some input is
+    a Var, the result is a Var: recorded on the active tapes if there are any, otherwise a
+    Var with no history. (Returns ``Any`` because the result's kind follows the inputs';
+    the public functions declare it precisely.)
+    """
+    for a in args:
+        if type(a) is Var:
+            break
+    else:
+        return call(prim, args, params)
+    stack = _STACK.get()
+    if not stack:
+        out = _new_var(Var)
+        out._value = call(prim, tuple(_peel(a) for a in args), params)
+        out._tape = None
+        out._slot = -1
+        return out
+    return _record(stack, len(stack) - 1, prim, args, params)
+
+
+def _peel(a: Any) -> Any:
+    while type(a) is Var:
+        a = a._value
+    return a
+
+
+def _record(
+    stack: tuple[Tape, ...], k: int, prim: Primitive, args: tuple[Any, ...], params: dict[str, Any]
+) -> Var:
+    """Record ``prim(*args)`` on tape ``stack[k]`` (and, first, on the tapes below it)."""
+    tape = stack[k]
+    # What the tape below sees: our own Vars are replaced by their values one level down;
+    # any other Var is passed down as it is, to be watched there (or peeled at the bottom).
+    down = tuple(a._value if type(a) is Var and a._tape is tape else a for a in args)
+    if k > 0 and any(type(a) is Var for a in down):
+        ans: Any = _record(stack, k - 1, prim, down, params)
+    else:
+        ans = call(prim, tuple(_peel(a) if type(a) is Var else a for a in down), params)
+        if type(ans) is np.ndarray:
+            ans.flags.writeable = False
+    # Computed without error: now append (a failed op leaves the tape unchanged).
+    slots = []
+    inputs = []
+    below = stack[k - 1] if k > 0 else None
+    for a, d in zip(args, down, strict=True):
+        if type(a) is Var:
+            if a._tape is not tape:
+                a = tape._watch(a, _seen_by(below, a))
+            slots.append(a._slot)
+            inputs.append(a._value)
+        else:
+            slots.append(-1)
+            if type(d) is np.ndarray and d.flags.writeable:
+                d.flags.writeable = False  # saved: a later in-place write would be silent
+                tape._locked.append(d)
+            inputs.append(d)
+    return tape._append(prim, tuple(slots), params or None, tuple(inputs), ans)
+
+
+def _seen_by(tape: Tape | None, a: Var) -> Any:
+    """How the tape below (or, at the bottom, plain NumPy) sees the Var ``a``."""
+    if tape is None:
+        return _peel(a)
+    if a._tape is tape:
+        return a
+    found = tape._leaves.get(id(a))
+    if found is not None and found[0] is a:
+        return found[1]
+    return _peel(a)
+
+
+def call(prim: Primitive, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
+    """Run a primitive's forward computation on plain values (or lower-level boxes)."""
+    try:
+        out = prim.impl(*args, **params)
+    except (ValueError, IndexError) as e:
+        shapes = ", ".join(str(_shape_or_type(a)) for a in args)
+        raise type(e)(f"{prim.name}: {e} (input shapes: {shapes})") from None
+    t = type(out)
+    if t is float or t is np.ndarray:
+        if t is np.ndarray and out.dtype.kind != "f":
+            raise TypeError(
+                f"{prim.name} gave dtype {out.dtype}: tape differentiates real floating-point "
+                "values only (complex and object inputs are not supported)"
+            )
+        return out
+    if isinstance(out, np.floating):
+        return float(out) if out.dtype == np.float64 else np.asarray(out)
+    if isinstance(out, int | np.integer | np.bool_):
+        return float(out)
+    return out  # a box one level down (Var or Dual): already canonical
+
+
+def _shape_or_type(a: Any) -> object:
+    if type(a) is float:
+        return "()"
+    shape = getattr(a, "shape", None)
+    return shape if shape is not None else type(a).__name__
+
+
+# Imported last: Var's operators and the table's rules call bind, defined above.
+from . import _primitives as P  # noqa: E402
+from ._var import Var  # noqa: E402
