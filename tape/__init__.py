@@ -11,7 +11,10 @@ Inside ``with tp.Tape() as t:`` every operation on a ``Var`` is appended to ``t`
 list of records; ``t.gradient`` runs that list backwards once. See the README for a tour.
 """
 
+# _tape first: it defines bind, which the modules it then loads (table, Var) call.
+from . import _tape  # noqa: F401  # isort: skip
 from . import testing as testing
+from ._dual import Dual as Dual
 from ._primitive import PRIMITIVES as PRIMITIVES
 from ._primitive import Array as Array
 from ._primitive import Primitive as Primitive
@@ -71,6 +74,15 @@ from ._primitives import where as where
 from ._tape import Entry as Entry
 from ._tape import Tape as Tape
 from ._var import Var as Var
+from .transforms import grad as grad
+from .transforms import hessian as hessian
+from .transforms import hvp as hvp
+from .transforms import jacfwd as jacfwd
+from .transforms import jacobian as jacobian
+from .transforms import jacrev as jacrev
+from .transforms import jvp as jvp
+from .transforms import value_and_grad as value_and_grad
+from .transforms import vjp as vjp
 
 SUPPORTED_NUMPY: tuple[str, ...] = tuple(
     sorted({f"np.{u.__name__}" for u in _UFUNCS} | {f"np.{f.__name__}" for f in _FUNCTIONS})
@@ -81,6 +93,7 @@ __all__ = [
     "PRIMITIVES",
     "SUPPORTED_NUMPY",
     "Array",
+    "Dual",
     "Entry",
     "Primitive",
     "Tape",
@@ -99,6 +112,13 @@ __all__ = [
     "expand_dims",
     "expm1",
     "flip",
+    "grad",
+    "hessian",
+    "hvp",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
     "log",
     "log1p",
     "log_softmax",
@@ -135,6 +155,8 @@ __all__ = [
     "tanh",
     "testing",
     "transpose",
+    "value_and_grad",
     "var",
+    "vjp",
     "where",
 ]

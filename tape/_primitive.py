@@ -51,6 +51,8 @@ class Primitive:
             then sums each cotangent back to its input's shape (and forward mode broadcasts
             each tangent contribution to the output's shape).
         variadic: Whether the row takes any number of inputs (``concatenate``, ``einsum``).
+        elementwise: Whether the row acts element by element on broadcast inputs (``add``,
+            ``where``): forward mode then lines a batched tangent up with the output's axes.
     """
 
     name: str
@@ -60,6 +62,7 @@ class Primitive:
     notation: str = ""
     broadcasts: bool = False
     variadic: bool = False
+    elementwise: bool = False
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"

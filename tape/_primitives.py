@@ -22,9 +22,10 @@ from typing import Any, Protocol, cast, overload
 import numpy as np
 import numpy.typing as npt
 
+from ._ops import Axis, Index
 from ._primitive import Array, Primitive, Value, register
 from ._tape import bind
-from ._var import Axis, Index, Var
+from ._var import Var
 
 
 def plain(v: Any) -> Any:
@@ -68,10 +69,20 @@ def _elementwise(
     return impl
 
 
-def _norm_axis(axis: Any) -> Any:
-    if isinstance(axis, list):
-        return tuple(axis)
-    return axis
+def norm_axis(axis: Axis | list[int], n: int) -> tuple[int, ...] | int:
+    """Axes as negative numbers (None: all of them), so that a leading batch axis on a
+    tangent (vector-mode forward) leaves their meaning unchanged."""
+    if axis is None:
+        return tuple(range(-n, 0))
+    if isinstance(axis, int | np.integer):
+        return _neg_axis(int(axis), n)
+    return tuple(_neg_axis(int(a), n) for a in axis)
+
+
+def _neg_axis(a: int, n: int) -> int:
+    if not -builtins.max(n, 1) <= a < builtins.max(n, 1):
+        raise ValueError(f"axis {a} is out of bounds for an array of {n} dimensions")
+    return a - n if a >= 0 else a
 
 
 def _keep_shape(xshape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
@@ -91,6 +102,12 @@ def _unreduce(g: Any, x: Any, axis: Axis, keepdims: bool) -> Any:
     if _shape_of(g) != ks:
         g = reshape(g, ks)
     return broadcast_to(g, xs)
+
+
+def _batch(d: Any, x: Any) -> tuple[int, ...]:
+    """The leading batch axes of a tangent ``d`` of ``x`` (vector-mode forward), or ()."""
+    ds = _shape_of(d)
+    return ds[: len(ds) - ndim(x)]
 
 
 def _sgn(x: Any) -> Any:
@@ -179,7 +196,7 @@ def _binary(row: Primitive, name: str, doc: str) -> Binary:
 
 def _reduction(row: Primitive, doc: str) -> Reduction:
     def f(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
-        return bind(row, x, axis=_norm_axis(axis), keepdims=keepdims)
+        return bind(row, x, axis=norm_axis(axis, ndim(x)), keepdims=keepdims)
 
     f.__name__ = f.__qualname__ = row.name
     f.__doc__ = doc
@@ -213,6 +230,7 @@ ADD = register(
         jvp=(lambda dx, ans, x, y: dx, lambda dy, ans, x, y: dy),
         notation="{0} + {1}",
         broadcasts=True,
+        elementwise=True,
     )
 )
 add: Binary = _binary(ADD, "add", "Elementwise x + y, with broadcasting.")
@@ -225,6 +243,7 @@ SUB = register(
         jvp=(lambda dx, ans, x, y: dx, lambda dy, ans, x, y: -dy),
         notation="{0} − {1}",
         broadcasts=True,
+        elementwise=True,
     )
 )
 subtract: Binary = _binary(SUB, "subtract", "Elementwise x − y, with broadcasting.")
@@ -237,6 +256,7 @@ MUL = register(
         jvp=(lambda dx, ans, x, y: dx * y, lambda dy, ans, x, y: x * dy),
         notation="{0} × {1}",
         broadcasts=True,
+        elementwise=True,
     )
 )
 multiply: Binary = _binary(MUL, "multiply", "Elementwise x · y, with broadcasting.")
@@ -255,6 +275,7 @@ DIV = register(
         ),
         notation="{0} / {1}",
         broadcasts=True,
+        elementwise=True,
     )
 )
 divide: Binary = _binary(
@@ -281,6 +302,7 @@ POW = register(
         ),
         notation="{0} ** {1}",
         broadcasts=True,
+        elementwise=True,
     )
 )
 power: Binary = _binary(
@@ -312,6 +334,7 @@ MAXIMUM = register(
         ),
         notation="maximum({0}, {1})",
         broadcasts=True,
+        elementwise=True,
     )
 )
 maximum: Binary = _binary(
@@ -336,6 +359,7 @@ MINIMUM = register(
         ),
         notation="minimum({0}, {1})",
         broadcasts=True,
+        elementwise=True,
     )
 )
 minimum: Binary = _binary(
@@ -559,6 +583,7 @@ WHERE = register(
         ),
         notation="where({0}, {1}, {2})",
         broadcasts=True,
+        elementwise=True,
     )
 )
 
@@ -826,7 +851,7 @@ def _along_axis(row: Primitive, doc: str) -> AlongAxis:
     def f(x: Any, axis: int = -1) -> Any:
         if ndim(x) == 0:
             raise ValueError(f"{row.name} needs an array with at least one axis; got a scalar")
-        return bind(row, x, axis=axis)
+        return bind(row, x, axis=_neg_axis(axis, ndim(x)))
 
     f.__name__ = f.__qualname__ = row.name
     f.__doc__ = doc
@@ -847,7 +872,7 @@ def var(x: Var, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Var
 def var(x: Value, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Value: ...
 def var(x: Any, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Any:
     """Variance over ``axis``, like ``np.var`` (``ddof`` delta degrees of freedom)."""
-    axis = _norm_axis(axis)
+    axis = norm_axis(axis, ndim(x))
     centred = x - mean(x, axis=axis, keepdims=True)
     n = math.prod(_shape_of(x)) / builtins.max(
         1, math.prod(np.sum(np.empty(_shape_of(x)), axis=axis).shape)
@@ -887,6 +912,27 @@ def _matmul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
     return matmul(swapaxes(x, -1, -2), g)
 
 
+def _matmul_jvp_x(dx: Any, ans: Any, x: Any, y: Any) -> Any:
+    b = _batch(dx, x)
+    if not b or ndim(y) == 1:
+        return matmul(dx, y)
+    # k directions: keep their axis apart from the batch axes that y broadcasts over
+    if ndim(x) == 1:
+        row = reshape(dx, b + (1,) * (ndim(y) - 2) + (1, _shape_of(x)[0]))
+        return squeeze(matmul(row, y), -2)
+    return matmul(reshape(dx, b + (1,) * (ndim(ans) - ndim(x)) + _shape_of(x)), y)
+
+
+def _matmul_jvp_y(dy: Any, ans: Any, x: Any, y: Any) -> Any:
+    b = _batch(dy, y)
+    if ndim(y) == 1:  # y as a column (n, 1), lined up with x's batch axes
+        col = reshape(dy, b + (1,) * builtins.max(ndim(x) - 2, 0) + (_shape_of(y)[0], 1))
+        return squeeze(matmul(x, col), -1)
+    if not b:
+        return matmul(x, dy)
+    return matmul(x, reshape(dy, b + (1,) * builtins.max(ndim(ans) - ndim(y), 0) + _shape_of(y)))
+
+
 def _matmul_impl(x: Any, y: Any) -> Any:
     if type(x) is float or type(y) is float:
         raise ValueError("matmul: an operand is a scalar; use * for scalars")
@@ -898,7 +944,7 @@ MATMUL = register(
         "matmul",
         impl=_matmul_impl,
         vjp=(_matmul_vjp_x, _matmul_vjp_y),
-        jvp=(lambda dx, ans, x, y: matmul(dx, y), lambda dy, ans, x, y: matmul(x, dy)),
+        jvp=(_matmul_jvp_x, _matmul_jvp_y),
         notation="{0} @ {1}",
         broadcasts=True,  # over the batch axes; the sweep sums them back
     )
@@ -981,6 +1027,11 @@ def _einsum_vjp(g: Any, ans: Any, *ops: Any, spec: str, argnum: int) -> Any:
 
 
 def _einsum_jvp(d: Any, ans: Any, *ops: Any, spec: str, argnum: int) -> Any:
+    if ndim(d) > ndim(ops[argnum]):  # k directions: give the batch axis a letter of its own
+        ins, out = _einsum_parse(spec, len(ops))
+        free = next(c for c in string.ascii_letters if c not in spec)
+        ins[argnum] = free + ins[argnum]
+        spec = ",".join(ins) + "->" + free + out
     return einsum(spec, *(d if j == argnum else o for j, o in enumerate(ops)))
 
 
@@ -1021,7 +1072,7 @@ RESHAPE = register(
         "reshape",
         impl=_reshape_impl,
         vjp=(lambda g, ans, x, shape: reshape(g, _shape_of(x)),),
-        jvp=(lambda dx, ans, x, shape: reshape(dx, shape),),
+        jvp=(lambda dx, ans, x, shape: reshape(dx, _batch(dx, x) + shape),),
         notation="reshape({0}{p})",
     )
 )
@@ -1041,8 +1092,12 @@ def reshape(x: Any, shape: Any) -> Any:
     return bind(RESHAPE, x, shape=new)
 
 
-def _inverse_perm(axes: tuple[int, ...] | None) -> tuple[int, ...] | None:
-    return None if axes is None else tuple(int(i) for i in np.argsort(axes))
+def _batch_perm(axes: tuple[int, ...], nb: int) -> tuple[int, ...]:
+    return tuple(range(nb)) + tuple(a + nb for a in axes)
+
+
+def _inverse_perm(axes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(int(i) for i in np.argsort(axes))
 
 
 TRANSPOSE = register(
@@ -1050,7 +1105,7 @@ TRANSPOSE = register(
         "transpose",
         impl=lambda x, axes: np.transpose(x, axes),
         vjp=(lambda g, ans, x, axes: transpose(g, _inverse_perm(axes)),),
-        jvp=(lambda dx, ans, x, axes: transpose(dx, axes),),
+        jvp=(lambda dx, ans, x, axes: transpose(dx, _batch_perm(axes, len(_batch(dx, x)))),),
         notation="transpose({0}{p})",
     )
 )
@@ -1063,7 +1118,9 @@ def transpose(x: Array, axes: Sequence[int] | None = None) -> Array: ...
 def transpose(x: Any, axes: Any = None) -> Any:
     """Permute the axes (reverse them by default), like ``np.transpose``."""
     n = ndim(x)
-    norm = None if axes is None else tuple(int(a) % builtins.max(n, 1) for a in axes)
+    norm = (
+        tuple(range(n))[::-1] if axes is None else tuple(int(a) % builtins.max(n, 1) for a in axes)
+    )
     if n < 2 or norm == tuple(range(n)):
         return x
     return bind(TRANSPOSE, x, axes=norm)
@@ -1107,12 +1164,28 @@ def _sum_to_impl(x: Any, shape: tuple[int, ...]) -> Any:
     return np.reshape(out, shape) if lead else out
 
 
+def _batched_broadcast_to(d: Any, x: Any, shape: tuple[int, ...]) -> Any:
+    b = _batch(d, x)
+    if not b:
+        return broadcast_to(d, shape)
+    aligned = b + (1,) * (len(shape) - ndim(x)) + _shape_of(x)
+    return broadcast_to(reshape(d, aligned), b + shape)
+
+
+def _batched_sum_to(d: Any, x: Any, shape: tuple[int, ...]) -> Any:
+    b = _batch(d, x)
+    if not b:
+        return sum_to(d, shape)
+    aligned = b + (1,) * (ndim(x) - len(shape)) + shape
+    return reshape(sum_to(d, aligned), b + shape)
+
+
 BROADCAST_TO = register(
     Primitive(
         "broadcast_to",
         impl=lambda x, shape: np.broadcast_to(x, shape),
         vjp=(lambda g, ans, x, shape: sum_to(g, _shape_of(x)),),
-        jvp=(lambda dx, ans, x, shape: broadcast_to(dx, shape),),
+        jvp=(lambda dx, ans, x, shape: _batched_broadcast_to(dx, x, shape),),
         notation="broadcast_to({0}{p})",
     )
 )
@@ -1121,7 +1194,7 @@ SUM_TO = register(
         "sum_to",
         impl=_sum_to_impl,
         vjp=(lambda g, ans, x, shape: broadcast_to(g, _shape_of(x)),),
-        jvp=(lambda dx, ans, x, shape: sum_to(dx, shape),),
+        jvp=(lambda dx, ans, x, shape: _batched_sum_to(dx, x, shape),),
         notation="sum_to({0}{p})",
     )
 )
@@ -1160,12 +1233,19 @@ def _scatter_add_impl(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
     return out
 
 
+def _batch_index(index: Any, nb: int) -> Any:
+    if nb == 0:
+        return index
+    items = index if isinstance(index, tuple) else (index,)
+    return (slice(None),) * nb + items
+
+
 GETITEM = register(
     Primitive(
         "getitem",
         impl=lambda x, index: x[index],
         vjp=(lambda g, ans, x, index: scatter_add(g, index, _shape_of(x)),),
-        jvp=(lambda dx, ans, x, index: getitem(dx, index),),
+        jvp=(lambda dx, ans, x, index: getitem(dx, _batch_index(index, len(_batch(dx, x)))),),
         notation="{0}[{p}]",
     )
 )
@@ -1174,7 +1254,11 @@ SCATTER_ADD = register(
         "scatter_add",
         impl=_scatter_add_impl,
         vjp=(lambda g, ans, x, index, shape: getitem(g, index),),
-        jvp=(lambda dx, ans, x, index, shape: scatter_add(dx, index, shape),),
+        jvp=(
+            lambda dx, ans, x, index, shape: scatter_add(
+                dx, _batch_index(index, len(_batch(dx, x))), _batch(dx, x) + shape
+            ),
+        ),
         notation="scatter_add({0}{p})",
     )
 )
@@ -1216,8 +1300,9 @@ def _concat_vjp(g: Any, ans: Any, *xs: Any, axis: int, argnum: int) -> Any:
 
 
 def _concat_jvp(d: Any, ans: Any, *xs: Any, axis: int, argnum: int) -> Any:
-    parts = [d if j == argnum else np.zeros(_shape_of(x)) for j, x in enumerate(xs)]
-    return concatenate(parts, axis=axis)
+    b = _batch(d, xs[argnum])
+    parts = [d if j == argnum else np.zeros(b + _shape_of(x)) for j, x in enumerate(xs)]
+    return concatenate(parts, axis=axis + len(b))
 
 
 CONCATENATE = register(
@@ -1241,8 +1326,9 @@ def concatenate(arrays: Sequence[Any], axis: int = 0) -> Any:
 
 
 def _stack_jvp(d: Any, ans: Any, *xs: Any, axis: int, argnum: int) -> Any:
-    parts = [d if j == argnum else np.zeros(_shape_of(x)) for j, x in enumerate(xs)]
-    return stack(parts, axis=axis)
+    b = _batch(d, xs[argnum])
+    parts = [d if j == argnum else np.zeros(b + _shape_of(x)) for j, x in enumerate(xs)]
+    return stack(parts, axis=axis + len(b))
 
 
 STACK = register(
@@ -1298,7 +1384,7 @@ def flip(x: Var, axis: Axis = None) -> Var: ...
 def flip(x: Array, axis: Axis = None) -> Array: ...
 def flip(x: Any, axis: Axis = None) -> Any:
     """Reverse the order of elements along ``axis`` (all axes by default), like ``np.flip``."""
-    return bind(FLIP, x, axis=_norm_axis(axis))
+    return bind(FLIP, x, axis=norm_axis(axis, ndim(x)))
 
 
 @overload

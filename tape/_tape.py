@@ -40,6 +40,7 @@ import numpy as np
 from ._primitive import Array, Primitive, Value
 
 if TYPE_CHECKING:
+    from ._dual import Dual
     from ._var import Var
 
 Params: TypeAlias = "dict[str, Any] | None"
@@ -389,7 +390,7 @@ def unbroadcast(ct: Any, like: Any) -> Any:
 def _shape(v: Any) -> tuple[int, ...]:
     if type(v) is float:
         return ()
-    return v.shape  # type: ignore[no-any-return]
+    return tuple(v.shape)
 
 
 def _plain(v: Any) -> Any:
@@ -421,8 +422,8 @@ def _as_seed(seed: object, like: Value) -> Value:
 
 def _shaped_like(g: Any, src: Var) -> Any:
     """The adjoint of a source in the source's own kind: float, or an array of its dtype."""
-    if isinstance(g, Var):
-        return g  # an outer tape recorded the sweep: keep it differentiable
+    if type(g) is Var or type(g) is Dual:
+        return g  # recorded by an outer tape, or carrying tangents: keep it as it is
     sv = src.value
     if not isinstance(sv, np.ndarray):
         return 0.0 if g is None else float(g)
@@ -440,30 +441,54 @@ def _shaped_like(g: Any, src: Var) -> Any:
 
 
 def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
-    """Apply a primitive to its inputs: compute it, and record it on every active tape.
+    """Apply a primitive to its inputs: the one way into the primitive table.
 
-    Plain inputs (floats, arrays) give a plain result and record nothing. When some input is
-    a Var, the result is a Var: recorded on the active tapes if there are any, otherwise a
-    Var with no history. (Returns ``Any`` because the result's kind follows the inputs';
-    the public functions declare it precisely.)
+    - Plain inputs (floats, arrays) give a plain result and record nothing.
+    - When some input is a Var, the result is a Var, recorded on every active tape (or, with
+      no tape active, a Var with no history).
+    - When some input is a Dual, the result is a Dual whose tangent comes from the JVP rules.
+
+    Vars and Duals nest (a tape recording dual numbers, a dual number of recorded values):
+    the innermost level is handled first and computes with the values one level down.
+    (Returns ``Any`` because the result's kind follows the inputs'; the public functions
+    declare it precisely.)
     """
+    has_var = False
+    dual_level = -1
     for a in args:
-        if type(a) is Var:
-            break
-    else:
+        t = type(a)
+        if t is Var:
+            has_var = True
+        elif t is Dual and a._level > dual_level:
+            dual_level = a._level
+    if not has_var and dual_level < 0:
         return call(prim, args, params)
-    stack = _STACK.get()
-    if not stack:
-        out = _new_var(Var)
-        out._value = call(prim, tuple(_peel(a) for a in args), params)
-        out._tape = None
-        out._slot = -1
-        return out
-    return _record(stack, len(stack) - 1, prim, args, params)
+    if has_var:
+        stack = _STACK.get()
+        if stack and stack[-1]._level > dual_level:
+            return _record(stack, len(stack) - 1, prim, args, params)
+        if dual_level < 0:  # no tape: compute, record nothing
+            out = _new_var(Var)
+            out._value = bind(prim, *(_peel(a) for a in args), **params)
+            out._tape = None
+            out._slot = -1
+            return out
+    return _forward(prim, args, params, dual_level)
 
 
 def _peel(a: Any) -> Any:
     while type(a) is Var:
+        a = a._value
+    return a
+
+
+def _transparent(a: Var) -> Any:
+    """What a lower tape sees of a Var that is not on the current tape.
+
+    A Var on no active tape whose value is itself a Var (as when ``grad`` wraps an outer
+    ``grad``'s input) is transparent: lower tapes see the Var inside it.
+    """
+    while type(a._value) is Var and (a._tape is None or a._tape._state != "active"):
         a = a._value
     return a
 
@@ -474,12 +499,15 @@ def _record(
     """Record ``prim(*args)`` on tape ``stack[k]`` (and, first, on the tapes below it)."""
     tape = stack[k]
     # What the tape below sees: our own Vars are replaced by their values one level down;
-    # any other Var is passed down as it is, to be watched there (or peeled at the bottom).
-    down = tuple(a._value if type(a) is Var and a._tape is tape else a for a in args)
+    # any other Var is passed down, to be watched there (or peeled at the bottom).
+    down = tuple(
+        (a._value if a._tape is tape else _transparent(a)) if type(a) is Var else a for a in args
+    )
     if k > 0 and any(type(a) is Var for a in down):
         ans: Any = _record(stack, k - 1, prim, down, params)
     else:
-        ans = call(prim, tuple(_peel(a) if type(a) is Var else a for a in down), params)
+        bottom = tuple(_peel(a) for a in down)
+        ans = bind(prim, *bottom, **params)
         if type(ans) is np.ndarray:
             ans.flags.writeable = False
     # Computed without error: now append (a failed op leaves the tape unchanged).
@@ -489,7 +517,7 @@ def _record(
     for a, d in zip(args, down, strict=True):
         if type(a) is Var:
             if a._tape is not tape:
-                a = tape._watch(a, _seen_by(below, a))
+                a = tape._watch(a, _seen_by(below, d))
             slots.append(a._slot)
             inputs.append(a._value)
         else:
@@ -499,6 +527,53 @@ def _record(
                 tape._locked.append(d)
             inputs.append(d)
     return tape._append(prim, tuple(slots), params or None, tuple(inputs), ans)
+
+
+def _forward(prim: Primitive, args: tuple[Any, ...], params: dict[str, Any], level: int) -> Any:
+    """Forward mode: the primal by the row's forward rule, the tangent by its JVP rules."""
+    primals = []
+    tangents = []
+    for a in args:
+        if type(a) is Dual and a._level == level:
+            primals.append(a._primal)
+            tangents.append(a._tangent)
+        else:
+            primals.append(a)
+            tangents.append(None)
+    ans = bind(prim, *primals, **params)
+    ashape = _shape(ans)
+    batch: tuple[int, ...] = ()
+    out: Any = None
+    for k, d in enumerate(tangents):
+        if d is None:
+            continue
+        rule = prim.jvp[0] if prim.variadic else prim.jvp[k]
+        if rule is None:
+            continue
+        xshape, dshape = _shape(primals[k]), _shape(d)
+        nb = len(dshape) - len(xshape)
+        if nb:
+            batch = dshape[:nb]
+            if prim.elementwise and len(xshape) < len(ashape):
+                # line the k directions up with the output's axes before broadcasting
+                d = P.reshape(d, batch + (1,) * (len(ashape) - len(xshape)) + xshape)
+        if prim.variadic:
+            c = rule(d, ans, *primals, argnum=k, **params)
+        else:
+            c = rule(d, ans, *primals, **params)
+        if c is not None:
+            out = c if out is None else out + c
+    full = batch + ashape
+    if out is None:
+        out = 0.0 if full == () else np.zeros(full, dtype=_dtype(ans))
+    elif _shape(out) != full:
+        out = P.broadcast_to(out, full)
+    return make_dual(ans, out, level)
+
+
+def _dtype(v: Any) -> Any:
+    p = _plain(v)
+    return p.dtype if isinstance(p, np.ndarray) else np.float64
 
 
 def _seen_by(tape: Tape | None, a: Var) -> Any:
@@ -544,4 +619,5 @@ def _shape_or_type(a: Any) -> object:
 
 # Imported last: Var's operators and the table's rules call bind, defined above.
 from . import _primitives as P  # noqa: E402
+from ._dual import Dual, make_dual  # noqa: E402
 from ._var import Var  # noqa: E402
