@@ -14,6 +14,8 @@ list of records; ``t.gradient`` runs that list backwards once. See the README fo
 # _tape first: it defines bind, which the modules it then loads (table, Var) call.
 from . import _tape  # noqa: F401  # isort: skip
 from . import testing as testing
+from ._custom import CustomPrimitive as CustomPrimitive
+from ._custom import primitive as primitive
 from ._dual import Dual as Dual
 from ._primitive import PRIMITIVES as PRIMITIVES
 from ._primitive import Array as Array
@@ -93,6 +95,7 @@ __all__ = [
     "PRIMITIVES",
     "SUPPORTED_NUMPY",
     "Array",
+    "CustomPrimitive",
     "Dual",
     "Entry",
     "Primitive",
@@ -133,6 +136,7 @@ __all__ = [
     "negative",
     "outer",
     "power",
+    "primitive",
     "prod",
     "relu",
     "reshape",

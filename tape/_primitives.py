@@ -22,6 +22,7 @@ from typing import Any, Protocol, cast, overload
 import numpy as np
 import numpy.typing as npt
 
+from ._dual import Dual
 from ._ops import Axis, Index
 from ._primitive import Array, Primitive, Value, register
 from ._tape import bind
@@ -72,7 +73,9 @@ def _elementwise(
 def norm_axis(axis: Axis | list[int], n: int) -> tuple[int, ...] | int:
     """Axes as negative numbers (None: all of them), so that a leading batch axis on a
     tangent (vector-mode forward) leaves their meaning unchanged."""
-    if axis is None:
+    if axis is None or n == 0:  # (axis 0 or -1 of a scalar is the scalar itself)
+        if n == 0 and axis not in (None, 0, -1, ()):
+            raise ValueError(f"axis {axis} is out of bounds for a scalar")
         return tuple(range(-n, 0))
     if isinstance(axis, int | np.integer):
         return _neg_axis(int(axis), n)
@@ -871,13 +874,13 @@ def var(x: Var, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Var
 @overload
 def var(x: Value, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Value: ...
 def var(x: Any, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    """Variance over ``axis``, like ``np.var`` (``ddof`` delta degrees of freedom)."""
+    """Variance over ``axis``, like ``np.var`` (``ddof`` delta degrees of freedom; with
+    ``ddof`` ≥ n the result is inf or nan, as NumPy's)."""
     axis = norm_axis(axis, ndim(x))
     centred = x - mean(x, axis=axis, keepdims=True)
-    n = math.prod(_shape_of(x)) / builtins.max(
-        1, math.prod(np.sum(np.empty(_shape_of(x)), axis=axis).shape)
-    )
-    return mean(square(centred), axis=axis, keepdims=keepdims) * (n / (n - ddof))
+    n = math.prod(_shape_of(x)) // builtins.max(1, math.prod(_shape_of(mean(plain(x), axis))))
+    scale = _div(float(n), float(n - ddof))  # inf when ddof >= n, as in NumPy
+    return mean(square(centred), axis=axis, keepdims=keepdims) * scale
 
 
 @overload
@@ -1225,7 +1228,7 @@ def _is_basic(index: Any) -> bool:
 
 
 def _scatter_add_impl(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
-    out = np.zeros(shape, dtype=np.result_type(g, np.float32))
+    out = np.zeros(shape, dtype=g.dtype if isinstance(g, np.ndarray) else np.float64)
     if _is_basic(index):
         out[index] = g  # basic indexing selects each element at most once
     else:
@@ -1390,10 +1393,13 @@ def flip(x: Any, axis: Axis = None) -> Any:
 @overload
 def stop_gradient(x: Var) -> Var: ...
 @overload
-def stop_gradient(x: Value) -> Value: ...
+def stop_gradient(x: Dual | Value) -> Value: ...
 def stop_gradient(x: Any) -> Any:
-    """The same value with no history: no gradient flows back through it (``x.detach()``)."""
-    return Var(plain(x)) if isinstance(x, Var) else x
+    """The same value with no history: no derivative of any order, in either mode, flows
+    through it (``x.detach()``). A Var gives a new Var; a Dual gives its plain value."""
+    if isinstance(x, Var):
+        return Var(plain(x))
+    return plain(x)
 
 
 # ----- NumPy protocols ---------------------------------------------------------------------------

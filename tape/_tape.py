@@ -27,6 +27,7 @@ is a second derivative.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import threading
@@ -93,7 +94,10 @@ class Tape:
     def __init__(self, persistent: bool = False) -> None:
         self.persistent = persistent
         self._records: list[Record] = []
-        self._leaves: dict[int, tuple[Var, Var]] = {}  # id(user's Var) -> (it, its leaf here)
+        # id(a Var this tape first saw as an input) -> (that Var, its leaf's slot here). The
+        # tape keeps no Var of its own: nothing it holds points back at it, so dropping the
+        # last reference frees it at once.
+        self._leaves: dict[int, tuple[Var, int]] = {}
         self._locked: list[Array] = []  # caller's arrays made read-only while saved here
         self._level = 0
         self._state = "new"  # new -> active -> done -> freed
@@ -146,14 +150,12 @@ class Tape:
         self._records = []
         self._leaves = {}
         self._adjoints = None
-        for arr in self._locked:
-            arr.flags.writeable = True
+        _unlock(self._locked)
         self._locked = []
         self._state = "freed"
 
     def __del__(self) -> None:
-        for arr in self._locked:
-            arr.flags.writeable = True
+        _unlock(self._locked)
 
     # ----- recording --------------------------------------------------------------------------
 
@@ -167,6 +169,9 @@ class Tape:
     ) -> Var:
         slot = len(self._records)
         self._records.append((prim, slots, params, inputs, ans))
+        return self._var_at(slot, ans)
+
+    def _var_at(self, slot: int, ans: Any) -> Var:
         out = _new_var(Var)
         out._value = ans
         out._tape = self
@@ -177,9 +182,9 @@ class Tape:
         """This tape's leaf for the Var ``x`` (made on first use), holding ``inner``."""
         found = self._leaves.get(id(x))
         if found is not None and found[0] is x:
-            return found[1]
+            return self._var_at(found[1], self._records[found[1]][4])
         leaf = self._append(INPUT, (), None, (), inner)
-        self._leaves[id(x)] = (x, leaf)
+        self._leaves[id(x)] = (x, leaf._slot)
         return leaf
 
     def _slot_of(self, x: Var) -> int:
@@ -187,7 +192,7 @@ class Tape:
         if x._tape is self:
             return x._slot
         found = self._leaves.get(id(x))
-        return found[1]._slot if found is not None and found[0] is x else -1
+        return found[1] if found is not None and found[0] is x else -1
 
     # ----- the reverse sweep ------------------------------------------------------------------
 
@@ -233,9 +238,18 @@ class Tape:
         for s in srcs:
             if not isinstance(s, Var):
                 raise TypeError(f"sources must be Vars; got {type(s).__name__}")
+        if not isinstance(target, Var) and self._state != "freed":
+            # a plain value is a constant: its derivative is zero (as for a gradient that
+            # came out constant, e.g. the inner gradient of a linear function)
+            _check_plain_target(target)
+            zeros = [_shaped_like(None, s) for s in srcs]
+            if not self.persistent:
+                self._free()
+            return zeros[0] if single else zeros
         adjoints = self._run(target, srcs, output_gradient)
         grads = [
-            _shaped_like(adjoints[i], s) for i, s in zip(self._source_slots, srcs, strict=True)
+            _shaped_like(adjoints[i] if 0 <= i < len(adjoints) else None, s)
+            for i, s in zip(self._source_slots, srcs, strict=True)
         ]
         if not self.persistent:
             self._free()
@@ -285,13 +299,16 @@ class Tape:
             self._adjoints = adjoints
         return adjoints
 
-    def jacobian(self, target: Var, source: Var) -> Array:
+    def jacobian(self, target: Var | Value, source: Var) -> Array:
         """The Jacobian ∂target/∂source, of shape ``target.shape + source.shape``.
 
         One reverse sweep per element of the target, over the same records.
         """
-        if not isinstance(target, Var):
-            raise ValueError("the target was not recorded on this tape")
+        if not isinstance(target, Var):  # a constant: its Jacobian is zero
+            _check_plain_target(target)
+            sv = source.value
+            dt = sv.dtype if isinstance(sv, np.ndarray) else np.float64
+            return np.zeros(np.shape(target) + source.shape, dtype=dt)
         tshape, sshape = target.shape, source.shape
         m = math.prod(tshape)
         dtype = np.result_type(target.dtype, source.dtype)
@@ -302,7 +319,9 @@ class Tape:
                 e = np.zeros(m, dtype=dtype)
                 e[i] = 1.0
                 seed: Value = float(e[0]) if tshape == () else e.reshape(tshape)
-                adj = self._run(target, [source], seed)[self._source_slots[0]]
+                adjoints = self._run(target, [source], seed)
+                slot = self._source_slots[0]
+                adj = adjoints[slot] if 0 <= slot < len(adjoints) else None
                 rows[i] = np.ravel(_plain(_shaped_like(adj, source)))
         finally:
             self.persistent = persistent
@@ -387,6 +406,11 @@ def unbroadcast(ct: Any, like: Any) -> Any:
     return P.sum_to(ct, to)
 
 
+def _check_plain_target(target: object) -> None:
+    if not isinstance(target, float | int | np.ndarray | np.floating):
+        raise TypeError(f"the target must be a Var (or a plain value); got {type(target)}")
+
+
 def _shape(v: Any) -> tuple[int, ...]:
     if type(v) is float:
         return ()
@@ -465,6 +489,10 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
         return call(prim, args, params)
     if has_var:
         stack = _STACK.get()
+        if stack and stack[-1]._state != "active":
+            # a context copied while a tape was active (an asyncio task started inside
+            # `with Tape()`) outlives it: record only on tapes still active
+            stack = tuple(t for t in stack if t._state == "active")
         if stack and stack[-1]._level > dual_level:
             return _record(stack, len(stack) - 1, prim, args, params)
         if dual_level < 0:  # no tape: compute, record nothing
@@ -483,13 +511,18 @@ def _peel(a: Any) -> Any:
 
 
 def _transparent(a: Var) -> Any:
-    """What a lower tape sees of a Var that is not on the current tape.
+    """What the tape one level down sees of a Var that is not on the current tape.
 
-    A Var on no active tape whose value is itself a Var (as when ``grad`` wraps an outer
-    ``grad``'s input) is transparent: lower tapes see the Var inside it.
+    A Var on no active tape whose value is itself a Var is a wrapper (``grad`` wraps its
+    argument so that its own tape has a leaf to differentiate by): the tape below sees the
+    Var inside it, one layer per level, so that ``grad(grad(grad(f)))`` lines each wrapper
+    up with its own tape.
     """
-    while type(a._value) is Var and (a._tape is None or a._tape._state != "active"):
-        a = a._value
+    inner = a._value
+    if (type(inner) is Var or type(inner) is Dual) and (
+        a._tape is None or a._tape._state != "active"
+    ):
+        return inner
     return a
 
 
@@ -507,9 +540,18 @@ def _record(
         ans: Any = _record(stack, k - 1, prim, down, params)
     else:
         bottom = tuple(_peel(a) for a in down)
-        ans = bind(prim, *bottom, **params)
-        if type(ans) is np.ndarray:
-            ans.flags.writeable = False
+        if any(type(b) is Dual for b in bottom):
+            # dual numbers one level down may hold Vars of the tapes below this one: record
+            # those there, not here
+            token = _STACK.set(stack[:k])
+            try:
+                ans = bind(prim, *bottom, **params)
+            finally:
+                _STACK.reset(token)
+        else:
+            ans = call(prim, bottom, params)
+            if type(ans) is np.ndarray:
+                ans.flags.writeable = False
     # Computed without error: now append (a failed op leaves the tape unchanged).
     slots = []
     inputs = []
@@ -522,15 +564,27 @@ def _record(
             inputs.append(a._value)
         else:
             slots.append(-1)
-            if type(d) is np.ndarray and d.flags.writeable:
-                d.flags.writeable = False  # saved: a later in-place write would be silent
-                tape._locked.append(d)
+            if type(d) is np.ndarray and (d.flags.writeable or id(d) in _LOCKS):
+                tape._locked.extend(_lock(d))  # saved: a later in-place write would be silent
             inputs.append(d)
     return tape._append(prim, tuple(slots), params or None, tuple(inputs), ans)
 
 
 def _forward(prim: Primitive, args: tuple[Any, ...], params: dict[str, Any], level: int) -> Any:
     """Forward mode: the primal by the row's forward rule, the tangent by its JVP rules."""
+    stack = _STACK.get()
+    if stack and stack[-1]._level > level:
+        # tapes entered after these dual numbers were made (a jvp inside a grad's function
+        # that a later grad wraps) must not record their insides: compute below them
+        token = _STACK.set(tuple(t for t in stack if t._level < level))
+        try:
+            return _forward_at(prim, args, params, level)
+        finally:
+            _STACK.reset(token)
+    return _forward_at(prim, args, params, level)
+
+
+def _forward_at(prim: Primitive, args: tuple[Any, ...], params: dict[str, Any], level: int) -> Any:
     primals = []
     tangents = []
     for a in args:
@@ -547,16 +601,16 @@ def _forward(prim: Primitive, args: tuple[Any, ...], params: dict[str, Any], lev
     for k, d in enumerate(tangents):
         if d is None:
             continue
-        rule = prim.jvp[0] if prim.variadic else prim.jvp[k]
-        if rule is None:
-            continue
         xshape, dshape = _shape(primals[k]), _shape(d)
         nb = len(dshape) - len(xshape)
         if nb:
             batch = dshape[:nb]
-            if prim.elementwise and len(xshape) < len(ashape):
-                # line the k directions up with the output's axes before broadcasting
-                d = P.reshape(d, batch + (1,) * (len(ashape) - len(xshape)) + xshape)
+        rule = prim.jvp[0] if prim.variadic else prim.jvp[k]
+        if rule is None:
+            continue
+        if nb and prim.elementwise and len(xshape) < len(ashape):
+            # line the k directions up with the output's axes before broadcasting
+            d = P.reshape(d, batch + (1,) * (len(ashape) - len(xshape)) + xshape)
         if prim.variadic:
             c = rule(d, ans, *primals, argnum=k, **params)
         else:
@@ -576,15 +630,59 @@ def _dtype(v: Any) -> Any:
     return p.dtype if isinstance(p, np.ndarray) else np.float64
 
 
-def _seen_by(tape: Tape | None, a: Var) -> Any:
-    """How the tape below (or, at the bottom, plain NumPy) sees the Var ``a``."""
+# The caller's arrays saved by some tape, made read-only until the last tape holding them
+# is freed: id -> (array, number of tapes holding it).
+_LOCKS: dict[int, tuple[Array, int]] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock(arr: Array) -> list[Array]:
+    """Make ``arr`` and the arrays it is a view of read-only; returns what was locked."""
+    chain: list[Array] = []
+    a: object = arr
+    while isinstance(a, np.ndarray):
+        chain.append(a)
+        a = a.base
+    locked = []
+    with _LOCKS_GUARD:
+        for a in chain:
+            held = _LOCKS.get(id(a))
+            if held is not None and held[0] is a:
+                _LOCKS[id(a)] = (a, held[1] + 1)
+            elif a.flags.writeable:
+                a.flags.writeable = False
+                _LOCKS[id(a)] = (a, 1)
+            else:
+                continue
+            locked.append(a)
+    return locked
+
+
+def _unlock(arrays: list[Array]) -> None:
+    with _LOCKS_GUARD:
+        for arr in reversed(arrays):  # bases before their views
+            held = _LOCKS.get(id(arr))
+            if held is None or held[0] is not arr:
+                continue
+            if held[1] > 1:
+                _LOCKS[id(arr)] = (arr, held[1] - 1)
+            else:
+                del _LOCKS[id(arr)]
+                with contextlib.suppress(ValueError):  # a view of a base locked elsewhere
+                    arr.flags.writeable = True
+
+
+def _seen_by(tape: Tape | None, a: Any) -> Any:
+    """How the tape below (or, at the bottom, plain NumPy) sees ``a``."""
+    if type(a) is not Var:
+        return a  # a dual number one level down
     if tape is None:
         return _peel(a)
     if a._tape is tape:
         return a
     found = tape._leaves.get(id(a))
     if found is not None and found[0] is a:
-        return found[1]
+        return tape._var_at(found[1], tape._records[found[1]][4])
     return _peel(a)
 
 
@@ -596,12 +694,16 @@ def call(prim: Primitive, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
         shapes = ", ".join(str(_shape_or_type(a)) for a in args)
         raise type(e)(f"{prim.name}: {e} (input shapes: {shapes})") from None
     t = type(out)
-    if t is float or t is np.ndarray:
-        if t is np.ndarray and out.dtype.kind != "f":
+    if t is float:
+        return out
+    if t is np.ndarray:
+        if out.dtype.kind != "f":
             raise TypeError(
                 f"{prim.name} gave dtype {out.dtype}: tape differentiates real floating-point "
                 "values only (complex and object inputs are not supported)"
             )
+        if out.ndim == 0 and out.dtype == np.float64:
+            return float(out)  # scalars stay Python floats
         return out
     if isinstance(out, np.floating):
         return float(out) if out.dtype == np.float64 else np.asarray(out)

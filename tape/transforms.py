@@ -187,7 +187,10 @@ def vjp(
 
 
 def _tangent_for(p: Any, v: Any) -> Any:
-    pv, vv = as_value(p), as_value(v)
+    pv = _plain(p) if isinstance(p, Var | Dual) else as_value(p)
+    if isinstance(v, Var | Dual):
+        return v  # a tangent that is itself recorded (reverse over forward)
+    vv = as_value(v)
     if np.shape(pv) != np.shape(vv) and np.shape(vv)[1:] != np.shape(pv):
         raise ValueError(
             f"jvp: a tangent of shape {np.shape(vv)} does not match its primal {np.shape(pv)}"
@@ -290,12 +293,29 @@ def jacrev(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
         for i in nums:
             src = lifted[i]
             if isinstance(out, Var) and t._slot_of(out) >= 0:
-                js.append(t.jacobian(out, src))
+                js.append(_rows_by_sweeps(t, out, src, out_shape))
             else:
                 js.append(np.zeros(out_shape + np.shape(_plain(src))))
         return js[0] if isinstance(argnums, int) else tuple(js)
 
     return jac
+
+
+def _rows_by_sweeps(t: Tape, out: Var, src: Var, out_shape: tuple[int, ...]) -> Any:
+    """∂out/∂src, one reverse sweep per element of ``out`` over the same records."""
+    m = math.prod(out_shape)
+    src_shape = np.shape(_plain(src))
+    rows = []
+    for j in range(m):
+        seed = np.zeros(m)
+        seed[j] = 1.0
+        rows.append(t.gradient(out, src, output_gradient=seed.reshape(out_shape)))
+    if all(isinstance(r, float | np.ndarray) for r in rows):
+        return np.stack([np.asarray(r) for r in rows]).reshape(out_shape + src_shape)
+    from . import _primitives as ops  # recorded or dual gradients (nested): stay differentiable
+
+    flat = ops.stack([ops.reshape(r, (-1,)) for r in rows])
+    return ops.reshape(flat, out_shape + src_shape)
 
 
 @overload

@@ -1,0 +1,157 @@
+"""The typing contract, checked by ``mypy --strict`` (the Makefile runs it on tests/).
+
+``assert_type`` is a no-op at runtime and an error under mypy when the inferred type differs;
+each call sits in a test function, and the runtime asserts beside it check that the value
+really is of the declared kind.
+
+One gap, by NumPy's stubs: ``ndarray @ Var`` (and ``ndarray * Var`` etc.) is inferred as an
+``ndarray``, because ``ndarray.__matmul__`` accepts anything array-like (a Var has
+``__array__``) and mypy never consults ``Var.__rmatmul__``. At runtime the result is a Var.
+So the contract is stated for ``Var @ ndarray``, ``tp.matmul(ndarray, Var)`` and
+``float * Var``; ``ndarray @ Var`` is only checked at runtime.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, assert_type
+
+import numpy as np
+import numpy.typing as npt
+
+import tape as tp
+from tape.testing import numerical_jacobian
+
+A = np.array([1.0, 2.0, 3.0])
+
+
+def test_var_operators_give_var() -> None:
+    x = tp.Var(1.5)
+    w = tp.Var(A)
+    assert_type(x + 1.0, tp.Var)
+    assert_type(1.0 + x, tp.Var)
+    assert_type(x - 1.0, tp.Var)
+    assert_type(1.0 - x, tp.Var)
+    assert_type(x * 2.0, tp.Var)
+    assert_type(2.0 * x, tp.Var)
+    assert_type(2 * x, tp.Var)
+    assert_type(x / 2.0, tp.Var)
+    assert_type(1.0 / x, tp.Var)
+    assert_type(x**2.0, tp.Var)
+    assert_type(2.0**x, tp.Var)
+    assert_type(-x, tp.Var)
+    assert_type(+x, tp.Var)
+    assert_type(abs(x), tp.Var)
+    assert_type(x + w, tp.Var)
+    assert_type(w * A, tp.Var)
+    assert_type(w @ A, tp.Var)
+    assert_type(w @ w, tp.Var)
+    assert_type(w[0], tp.Var)
+    assert_type(w[1:], tp.Var)
+    for v in (x + 1.0, 2.0 * x, w @ A, w[0], -x, 2.0**x):
+        assert isinstance(v, tp.Var)
+
+
+def test_ndarray_on_the_left_gives_a_var_at_runtime() -> None:
+    w = tp.Var(A)
+    r: object = A @ w  # mypy: an ndarray (not pinned: it follows NumPy's stubs)
+    assert isinstance(r, tp.Var)  # at runtime NumPy defers to Var.__array_ufunc__
+    assert r.item() == float(A @ A)
+    assert_type(tp.matmul(A, w), tp.Var)  # the typed spelling
+    assert isinstance(tp.matmul(A, w), tp.Var)
+
+
+def test_var_methods_and_properties() -> None:
+    w = tp.Var(np.arange(6.0).reshape(2, 3))
+    assert_type(w.sum(), tp.Var)
+    assert_type(w.sum(axis=0), tp.Var)
+    assert_type(w.mean(), tp.Var)
+    assert_type(w.max(), tp.Var)
+    assert_type(w.reshape(3, 2), tp.Var)
+    assert_type(w.T, tp.Var)
+    assert_type(w.exp(), tp.Var)
+    assert_type(w.detach(), tp.Var)
+    assert_type(w.value, tp.Value)
+    assert_type(w.shape, tuple[int, ...])
+    assert_type(w.ndim, int)
+    assert_type(w.size, int)
+    assert_type(w.dtype, np.dtype[Any])
+    assert_type(w[0, 0].item(), float)
+    assert_type(float(w.sum()), float)
+    assert isinstance(w.sum(), tp.Var)
+    assert w.T.shape == (3, 2)
+    assert isinstance(w.value, np.ndarray)
+
+
+def test_functions_follow_their_argument_kind() -> None:
+    x = tp.Var(0.5)
+    w = tp.Var(A)
+    assert_type(tp.sin(x), tp.Var)
+    assert_type(tp.sin(0.5), float)
+    assert_type(tp.sin(A), tp.Array)
+    assert_type(tp.exp(w), tp.Var)
+    assert_type(tp.tanh(1.0), float)
+    assert_type(tp.sum(w), tp.Var)
+    assert_type(tp.mean(w, axis=0), tp.Var)
+    assert_type(tp.maximum(x, 0.0), tp.Var)
+    assert_type(tp.maximum(0.0, x), tp.Var)
+    assert_type(tp.maximum(1.0, 2.0), float)
+    assert_type(tp.add(A, A), tp.Array)
+    assert_type(tp.where(A > 1.0, w, 0.0), tp.Var)
+    assert_type(tp.clip(x, 0.0, 1.0), tp.Var)
+    assert_type(tp.clip(0.5, 0.0, 1.0), float)
+    assert_type(tp.reshape(w, (3, 1)), tp.Var)
+    assert_type(tp.transpose(w), tp.Var)
+    assert_type(tp.dot(w, w), tp.Var)
+    assert_type(tp.softmax(w), tp.Var)
+    assert_type(tp.stop_gradient(x), tp.Var)
+    assert type(tp.sin(0.5)) is float
+    assert isinstance(tp.sin(A), np.ndarray)
+    assert isinstance(tp.sin(x), tp.Var)
+    assert isinstance(tp.maximum(x, 0.0), tp.Var)
+    assert type(tp.maximum(1.0, 2.0)) is float
+
+
+def test_gradient_result_types() -> None:
+    x = tp.Var(1.5)
+    w = tp.Var(A)
+    with tp.Tape(persistent=True) as t:
+        y = tp.sum(w * x)
+        v = w * 2.0
+    assert_type(t, tp.Tape)
+    g = t.gradient(y, x)
+    assert_type(g, tp.Value)
+    assert_type(g, float | npt.NDArray[np.floating[Any]])
+    gs = t.gradient(y, [x, w])
+    assert_type(gs, list[tp.Value])
+    gt = t.gradient(y, (x, w))
+    assert_type(gt, list[tp.Value])
+    vjp = t.gradient(v, w, output_gradient=np.ones(3))
+    assert_type(vjp, tp.Value)
+    jac = t.jacobian(v, w)
+    assert_type(jac, tp.Array)
+    assert_type(len(t), int)
+    entries = list(t)
+    assert_type(entries, list[tp.Entry])
+    assert_type(entries[0].primitive, str)
+    assert_type(entries[0].slot, int)
+    assert_type(entries[0].value, tp.Value)
+    assert g == float(np.sum(A))
+    assert isinstance(gs, list) and isinstance(gs[1], np.ndarray)
+    np.testing.assert_allclose(jac, 2.0 * np.eye(3))
+
+
+def test_testing_helpers() -> None:
+    jac = numerical_jacobian(lambda v: v * 2.0, [A])
+    assert_type(jac, tp.Array)
+    np.testing.assert_allclose(jac, 2.0 * np.eye(3), rtol=1e-8)
+
+
+if TYPE_CHECKING:
+    # Wrong uses that mypy must reject (the `type: ignore`s would be reported as unused by
+    # --strict's warn_unused_ignores if mypy accepted these lines).
+    def _rejected(x: tp.Var, t: tp.Tape) -> None:
+        x + "a"  # type: ignore[operator]
+        tp.sin("a")  # type: ignore[call-overload]
+        t.gradient(x, 1.0)  # type: ignore[call-overload]
+        t.jacobian(x, [x])  # type: ignore[arg-type]
+        tp.Tape(persistent="yes")  # type: ignore[arg-type]
