@@ -477,6 +477,11 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
     (Returns ``Any`` because the result's kind follows the inputs'; the public functions
     declare it precisely.)
     """
+    stack = _STACK.get()
+    if len(stack) == 1:
+        out = _record_simple(stack[0], prim, args, params)
+        if out is not None:
+            return out
     has_var = False
     dual_level = -1
     for a in args:
@@ -488,7 +493,6 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
     if not has_var and dual_level < 0:
         return call(prim, args, params)
     if has_var:
-        stack = _STACK.get()
         if stack and stack[-1]._state != "active":
             # a context copied while a tape was active (an asyncio task started inside
             # `with Tape()`) outlives it: record only on tapes still active
@@ -502,6 +506,57 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
             out._slot = -1
             return out
     return _forward(prim, args, params, dual_level)
+
+
+def _record_simple(
+    tape: Tape, prim: Primitive, args: tuple[Any, ...], params: dict[str, Any]
+) -> Var | None:
+    """The common case, kept short: one active tape, inputs that are its own Vars holding
+    plain values, or Python numbers. Anything else (leaves, arrays as constants, nesting,
+    dual numbers, errors) returns None and takes the general path."""
+    if tape._state != "active":
+        return None
+    slots = []
+    inputs = []
+    for a in args:
+        t = type(a)
+        if t is Var:
+            if a._tape is not tape:
+                return None
+            v = a._value
+            tv = type(v)
+            if tv is not float and tv is not np.ndarray:
+                return None
+            slots.append(a._slot)
+            inputs.append(v)
+        elif t is float:
+            slots.append(-1)
+            inputs.append(a)
+        elif t is int:
+            slots.append(-1)
+            inputs.append(float(a))
+        else:
+            return None
+    if not slots or max(slots) < 0:
+        return None
+    try:
+        ans = prim.impl(*inputs, **params) if params else prim.impl(*inputs)
+    except Exception:
+        return None  # the general path raises it, with the shapes named
+    if type(ans) is not float:
+        if type(ans) is not np.ndarray or ans.dtype.kind != "f":
+            ans = call(prim, tuple(inputs), params)  # canonical form (or a clear error)
+        elif ans.ndim == 0 and ans.dtype == np.float64:
+            ans = float(ans)
+        else:
+            ans.flags.writeable = False
+    slot = len(tape._records)
+    tape._records.append((prim, tuple(slots), params or None, tuple(inputs), ans))
+    out = _new_var(Var)
+    out._value = ans
+    out._tape = tape
+    out._slot = slot
+    return out
 
 
 def _peel(a: Any) -> Any:
