@@ -14,7 +14,7 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	touch $@
 
 demo: $(VENV)/.dev
-	$(BIN)/python examples/wengert.py
+	$(BIN)/python examples/moons.py
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -600,12 +600,18 @@ def where(condition: npt.ArrayLike, x: Value, y: Value) -> Array: ...
 def where(condition: Any, x: Any, y: Any) -> Any:
     """Elementwise ``x`` where ``condition`` holds, else ``y`` (all three broadcast).
 
-    The condition is a boolean array (for instance a comparison of Vars); no gradient flows
-    into it. Beware ``where(x > 0, sqrt(x), 0)``: sqrt's gradient at 0 is inf, and inf · 0 is
-    nan; clamp the input of the unselected branch instead.
+    The condition is boolean: a plain array, or a comparison of Vars (recorded, so a
+    replayed tape recomputes the mask). No gradient flows into it.
+
+    Beware ``where(x > 0, sqrt(x), 0.0)`` at x = 0: the unselected branch's gradient is
+    sqrt'(0) = inf, and inf · 0 = nan — in every framework. Make the unselected branch safe
+    instead: ``where(x > 0, sqrt(where(x > 0, x, 1.0)), 0.0)`` has gradient 0 at x = 0.
     """
     if isinstance(condition, Var):
-        raise TypeError("where(): the condition must be boolean (e.g. v > 0), not a Var")
+        c = plain(condition)
+        if not (type(c) is bool or (isinstance(c, np.ndarray) and c.dtype == np.bool_)):
+            raise TypeError("where(): the condition must be boolean (e.g. v > 0), not numbers")
+        return bind(WHERE, condition, x, y)
     return bind(WHERE, np.asarray(condition, dtype=bool), x, y)
 
 
@@ -836,7 +842,8 @@ SOFTMAX = register(
 
 
 def _log_softmax_impl(x: Any, axis: int) -> Any:
-    return x - _logsumexp_impl(x, axis, True)
+    shifted = x - np.max(x, axis=axis, keepdims=True)  # exact: no rounding of m + log Σ
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
 LOG_SOFTMAX = register(
@@ -1269,12 +1276,33 @@ SCATTER_ADD = register(
 
 def check_index(index: Any) -> Any:
     items = index if isinstance(index, tuple) else (index,)
-    for i in items:
-        if isinstance(i, Var):
-            raise TypeError("a Var cannot be an index; use an integer or boolean array")
+    if any(isinstance(i, Var) for i in items):
+        fixed = []
+        for i in items:
+            if isinstance(i, Var):
+                mask = plain(i)
+                if not (isinstance(mask, np.ndarray) and mask.dtype == np.bool_):
+                    raise TypeError("a Var cannot be an index unless it is a boolean mask (v > 0)")
+                guard(i, "index")  # replay must see the same mask: the shape depends on it
+                fixed.append(mask)
+            else:
+                fixed.append(i)
+        return tuple(fixed) if isinstance(index, tuple) else fixed[0]
     if isinstance(index, list):
         return np.asarray(index)
     return index
+
+
+def guard(v: Any, kind: str) -> Any:
+    """``kind(v)`` (bool, int, float or index): a value leaving the tape for Python. While a
+    tape records, the outcome is kept as a guard record that replay checks."""
+    from ._tape import _STACK
+
+    result = _guard_impl(plain(v), kind)
+    stack = [t for t in _STACK.get() if t._state == "active"]
+    if stack and isinstance(v, Var):
+        stack[-1]._guard(v, kind, result)
+    return result
 
 
 def getitem(x: Any, index: Index) -> Any:
@@ -1402,6 +1430,82 @@ def stop_gradient(x: Any) -> Any:
     return plain(x)
 
 
+# ----- comparisons and guards: recorded, so a replayed tape recomputes them; no derivative ----
+
+
+def _comparison(name: str, op: Callable[[Any, Any], Any], symbol: str) -> Primitive:
+    def impl(x: Any, y: Any) -> Any:
+        out = op(x, y)
+        return bool(out) if isinstance(out, np.bool_) else out
+
+    return register(
+        Primitive(
+            name,
+            impl=impl,
+            vjp=(None, None),
+            jvp=(None, None),
+            notation="{0} " + symbol + " {1}",
+            differentiable=False,
+        )
+    )
+
+
+LESS = _comparison("less", np.less, "<")
+LESS_EQUAL = _comparison("less_equal", np.less_equal, "≤")
+GREATER = _comparison("greater", np.greater, ">")
+GREATER_EQUAL = _comparison("greater_equal", np.greater_equal, "≥")
+EQUAL = _comparison("equal", np.equal, "==")
+NOT_EQUAL = _comparison("not_equal", np.not_equal, "≠")
+LOGICAL_AND = _comparison("logical_and", np.logical_and, "and")
+LOGICAL_OR = _comparison("logical_or", np.logical_or, "or")
+LOGICAL_NOT = register(
+    Primitive(
+        "logical_not",
+        impl=lambda x: (not x) if isinstance(x, bool) else np.logical_not(x),
+        vjp=(None,),
+        jvp=(None,),
+        notation="not {0}",
+        differentiable=False,
+    )
+)
+
+COMPARISON_ROWS: dict[np.ufunc, Primitive] = {
+    np.less: LESS,
+    np.less_equal: LESS_EQUAL,
+    np.greater: GREATER,
+    np.greater_equal: GREATER_EQUAL,
+    np.equal: EQUAL,
+    np.not_equal: NOT_EQUAL,
+    np.logical_and: LOGICAL_AND,
+    np.logical_or: LOGICAL_OR,
+    np.logical_not: LOGICAL_NOT,
+}
+
+
+def _guard_impl(x: Any, kind: str) -> Any:
+    if kind == "bool":
+        return bool(x)
+    if kind == "int":
+        return int(x)
+    if kind == "index":
+        return np.array(x, copy=True)
+    return float(np.asarray(x).item() if isinstance(x, np.ndarray) else x)
+
+
+GUARD = register(
+    Primitive(
+        "guard",
+        impl=_guard_impl,
+        vjp=(None,),
+        jvp=(None,),
+        notation="guard {p}({0})",
+        differentiable=False,
+    )
+)
+"""A value that left the tape for Python (``bool(v)``, ``float(v)``, a mask used as an
+index): the outcome seen while recording, which a replay must see again."""
+
+
 # ----- NumPy protocols ---------------------------------------------------------------------------
 
 UFUNCS: dict[np.ufunc, Primitive] = {
@@ -1429,7 +1533,19 @@ UFUNCS: dict[np.ufunc, Primitive] = {
 }
 """NumPy ufuncs that reach a primitive when called on a Var."""
 
-COMPARISONS = (np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal)
+
+def compare(row: Primitive, *args: Any) -> Any:
+    """A comparison: recorded (a boolean Var) while a tape records, plain booleans otherwise."""
+    if _recording() and any(isinstance(a, Var) for a in args):
+        return bind(row, *args)
+    out = row.impl(*(plain(a) for a in args))
+    return out
+
+
+def _recording() -> bool:
+    from ._tape import _STACK
+
+    return any(t._state == "active" for t in _STACK.get())
 
 
 def array_ufunc(
@@ -1440,8 +1556,8 @@ def array_ufunc(
         row = UFUNCS.get(ufunc)
         if row is not None:
             return bind(row, *inputs)
-        if ufunc in COMPARISONS:
-            return ufunc(*(plain(i) for i in inputs))
+        if ufunc in COMPARISON_ROWS:
+            return compare(COMPARISON_ROWS[ufunc], *inputs)
         if ufunc is np.positive:
             return inputs[0]
     what = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")

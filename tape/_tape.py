@@ -42,6 +42,7 @@ from ._primitive import Array, Primitive, Value
 
 if TYPE_CHECKING:
     from ._dual import Dual
+    from ._program import Program
     from ._var import Var
 
 Params: TypeAlias = "dict[str, Any] | None"
@@ -80,8 +81,11 @@ class Tape:
 
     Args:
         persistent: Keep the records after ``gradient`` so that it can be called again
-            (and the adjoints can be shown). A non-persistent tape frees its records and
-            saved values after its first gradient.
+            (and the adjoints can be shown, and the tape compiled for replay). A
+            non-persistent tape frees its records and saved values after its first gradient.
+        check_finite: Stop at the first record whose value, or whose adjoint in a sweep,
+            is not finite, with a ``FloatingPointError`` naming the record, its operation and
+            its inputs' values (PyTorch's anomaly mode, pointing at the Wengert-list line).
 
     Example:
         >>> x = Var(3.0)
@@ -91,8 +95,9 @@ class Tape:
         6.0
     """
 
-    def __init__(self, persistent: bool = False) -> None:
+    def __init__(self, persistent: bool = False, check_finite: bool = False) -> None:
         self.persistent = persistent
+        self.check_finite = check_finite
         self._records: list[Record] = []
         # id(a Var this tape first saw as an input) -> (that Var, its leaf's slot here). The
         # tape keeps no Var of its own: nothing it holds points back at it, so dropping the
@@ -168,6 +173,8 @@ class Tape:
         ans: Any,
     ) -> Var:
         slot = len(self._records)
+        if self.check_finite:
+            _check_finite_value(slot, prim, inputs, ans)
         self._records.append((prim, slots, params, inputs, ans))
         return self._var_at(slot, ans)
 
@@ -193,6 +200,67 @@ class Tape:
             return x._slot
         found = self._leaves.get(id(x))
         return found[1] if found is not None and found[0] is x else -1
+
+    def _guard(self, v: Var, kind: str, result: Any) -> None:
+        """Keep the outcome of a value leaving the tape (``bool(v)``, ``float(v)``, ...)."""
+        slot = self._slot_of(v)
+        if slot < 0:
+            slot = self._watch(v, _peel(v))._slot
+        value = self._records[slot][4]
+        self._records.append((P.GUARD, (slot,), {"kind": kind}, (value,), result))
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays this tape holds (saved inputs and outputs, each counted once)."""
+        seen: set[int] = set()
+        total = 0
+        for _, _, _, inputs, ans in self._records:
+            for v in (*inputs, ans):
+                p = _plain(v)
+                if isinstance(p, np.ndarray) and id(p) not in seen:
+                    seen.add(id(p))
+                    total += p.nbytes
+        return total
+
+    def compile(self, inputs: Sequence[Var], outputs: Sequence[Var]) -> Program:
+        """Freeze the recorded list as a program that can run again at new input values.
+
+        Args:
+            inputs: The Vars whose values the program takes (in this order).
+            outputs: The recorded Vars it returns.
+
+        Returns:
+            A ``Program``: ``prog(x)``, ``prog.value_and_grad(x)``, ``prog.jvp(x, v)``,
+            ``prog.jacobian(x)``, ``prog.hvp(x, v)`` replay the records without running the
+            Python code that made them.
+
+        Raises:
+            RuntimeError: On a freed tape (compile a persistent tape, or before gradient).
+            ValueError: For an output not recorded here, or a tape of nested levels.
+        """
+        from ._program import Program
+
+        if self._state == "freed":
+            raise RuntimeError("this tape was freed by gradient(): use Tape(persistent=True)")
+        in_slots: list[int] = []
+        for x in inputs:
+            slot = self._slot_of(x)
+            if slot >= 0 and self._records[slot][0] is not INPUT:
+                raise ValueError(f"compile: input {len(in_slots)} is not an input of the tape")
+            in_slots.append(slot)
+        out_slots: list[int] = []
+        for y in outputs:
+            slot = self._slot_of(y) if isinstance(y, Var) else -1
+            if slot < 0:
+                raise ValueError(f"compile: output {len(out_slots)} was not recorded on this tape")
+            out_slots.append(slot)
+        return Program(self, self._records, in_slots, out_slots)
+
+    def to_dot(self) -> str:
+        """The recorded list as Graphviz DOT text (render it with ``dot -Tpng``)."""
+        from ._show import to_dot
+
+        return to_dot(self._records, self._adjoints)
 
     # ----- the reverse sweep ------------------------------------------------------------------
 
@@ -294,7 +362,7 @@ class Tape:
                     f"output_gradient has shape {seed_shape} but the target has shape {tshape}"
                 )
         self._source_slots = [self._slot_of(s) for s in srcs]
-        adjoints = sweep(self._records, tslot, seed, self._source_slots)
+        adjoints = sweep(self._records, tslot, seed, self._source_slots, self.check_finite)
         if self.persistent:
             self._adjoints = adjoints
         return adjoints
@@ -362,7 +430,9 @@ class Tape:
 _new_var = object.__new__
 
 
-def sweep(records: list[Record], target: int, seed: Any, sources: list[int]) -> list[Any]:
+def sweep(
+    records: list[Record], target: int, seed: Any, sources: list[int], check_finite: bool = False
+) -> list[Any]:
     """The reverse sweep: one loop from ``target`` back to the earliest source.
 
     ``adjoint[i]`` holds v̄ᵢ = ∂target/∂vᵢ, or None while nothing has reached slot i.
@@ -391,6 +461,12 @@ def sweep(records: list[Record], target: int, seed: Any, sources: list[int]) -> 
                 continue
             if prim.broadcasts:
                 ct = unbroadcast(ct, inputs[k])
+            if check_finite and not np.all(np.isfinite(_plain(ct))):
+                raise FloatingPointError(
+                    f"the reverse sweep got a non-finite adjoint at record {i} ({prim.name}), "
+                    f"input {k + 1}: {_brief(_plain(ct))}; the record's inputs were "
+                    + ", ".join(_brief(_plain(x)) for x in inputs)
+                )
             prev = adjoint[s]
             adjoint[s] = ct if prev is None else prev + ct
     return adjoint
@@ -505,6 +581,8 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
             out._tape = None
             out._slot = -1
             return out
+        if not stack:  # Vars on no tape beside dual numbers are constants to them
+            args = tuple(_peel(a) if type(a) is Var else a for a in args)
     return _forward(prim, args, params, dual_level)
 
 
@@ -544,19 +622,42 @@ def _record_simple(
     except Exception:
         return None  # the general path raises it, with the shapes named
     if type(ans) is not float:
-        if type(ans) is not np.ndarray or ans.dtype.kind != "f":
-            ans = call(prim, tuple(inputs), params)  # canonical form (or a clear error)
+        if type(ans) is not np.ndarray or ans.dtype.kind != "f" or not prim.differentiable:
+            ans = canonical(prim, ans)  # (or a clear error)
         elif ans.ndim == 0 and ans.dtype == np.float64:
             ans = float(ans)
         else:
             ans.flags.writeable = False
     slot = len(tape._records)
+    if tape.check_finite:
+        _check_finite_value(slot, prim, tuple(inputs), ans)
     tape._records.append((prim, tuple(slots), params or None, tuple(inputs), ans))
     out = _new_var(Var)
     out._value = ans
     out._tape = tape
     out._slot = slot
     return out
+
+
+def _check_finite_value(slot: int, prim: Primitive, inputs: tuple[Any, ...], ans: Any) -> None:
+    if not prim.differentiable or prim is INPUT:
+        return
+    v = _plain(ans)
+    if isinstance(v, float | np.ndarray) and not np.all(np.isfinite(v)):
+        raise FloatingPointError(
+            f"record {slot} ({prim.name}) produced a non-finite value {_brief(v)} from inputs "
+            + ", ".join(_brief(_plain(x)) for x in inputs)
+            + " (Tape(check_finite=True))"
+        )
+
+
+def _brief(v: Any) -> str:
+    from ._show import fmt_value
+
+    if isinstance(v, np.ndarray) and v.size > 4:
+        bad = int(np.size(v) - np.count_nonzero(np.isfinite(v)))
+        return f"{fmt_value(v)} ({bad} non-finite, min {np.nanmin(v):.4g}, max {np.nanmax(v):.4g})"
+    return fmt_value(v)
 
 
 def _peel(a: Any) -> Any:
@@ -650,6 +751,20 @@ def _forward_at(prim: Primitive, args: tuple[Any, ...], params: dict[str, Any], 
             primals.append(a)
             tangents.append(None)
     ans = bind(prim, *primals, **params)
+    if not prim.differentiable:
+        return ans  # booleans carry no tangent
+    return make_dual(ans, push_tangents(prim, primals, tangents, ans, params), level)
+
+
+def push_tangents(
+    prim: Primitive,
+    primals: Sequence[Any],
+    tangents: Sequence[Any],
+    ans: Any,
+    params: dict[str, Any],
+) -> Any:
+    """The output tangent of one record: the sum of its JVP rules over the inputs that
+    carry a tangent (None for none). Tangents may carry leading batch axes (vector mode)."""
     ashape = _shape(ans)
     batch: tuple[int, ...] = ()
     out: Any = None
@@ -674,10 +789,10 @@ def _forward_at(prim: Primitive, args: tuple[Any, ...], params: dict[str, Any], 
             out = c if out is None else out + c
     full = batch + ashape
     if out is None:
-        out = 0.0 if full == () else np.zeros(full, dtype=_dtype(ans))
-    elif _shape(out) != full:
+        return 0.0 if full == () else np.zeros(full, dtype=_dtype(ans))
+    if _shape(out) != full:
         out = P.broadcast_to(out, full)
-    return make_dual(ans, out, level)
+    return out
 
 
 def _dtype(v: Any) -> Any:
@@ -748,8 +863,18 @@ def call(prim: Primitive, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
     except (ValueError, IndexError) as e:
         shapes = ", ".join(str(_shape_or_type(a)) for a in args)
         raise type(e)(f"{prim.name}: {e} (input shapes: {shapes})") from None
+    return canonical(prim, out)
+
+
+def canonical(prim: Primitive, out: Any) -> Any:
+    """A row's raw output in tape's form: Python floats for float64 scalars, read-only
+    float arrays, booleans only from rows without derivatives."""
     t = type(out)
     if t is float:
+        return out
+    if not prim.differentiable:  # booleans of a comparison, a guard's outcome
+        if t is np.ndarray:
+            out.flags.writeable = False
         return out
     if t is np.ndarray:
         if out.dtype.kind != "f":
