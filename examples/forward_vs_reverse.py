@@ -3,7 +3,8 @@
 For f: Rⁿ → Rᵐ, forward mode pushes tangents (one per input direction) through f in the
 order it runs; reverse mode records f once and sweeps the tape backwards once per output.
 ``tp.jacfwd`` carries all n directions in ONE vector-mode pass, ``tp.jacrev`` records once
-and sweeps m times. Forward wins when n is small, reverse when m is small: this example
+and carries all m cotangents in one reverse sweep. The work grows with n in forward mode
+and with m in reverse mode. Forward wins when n is small, reverse when m is small: this example
 measures where they cross, and the *cheap-gradient principle*: for a scalar f (m = 1) the
 gradient by reverse mode costs a small constant times f, whatever n is.
 
@@ -61,20 +62,22 @@ def compare(n: int, m: int, rng: np.random.Generator) -> tuple[float, float]:
 
 
 def table(rows: list[tuple[int, int, float, float]], vary: str) -> str:
-    lines = [
-        f"  {'n':>5} {'m':>5}   {'jacfwd':>10} {'passes':>10}   {'jacrev':>10} {'passes':>14}"
-        "   faster",
-    ]
+    """One line per (n, m): the time of each mode and what it pushed through f."""
+    head = f"  {'n':>5} {'m':>5}   {'jacfwd':>9}  {'pass carries':<16} {'jacrev':>9}  "
+    lines = [head + f"{'sweep carries':<16} faster"]
     prev = None
     for n, m, tf, tr in rows:
         winner = "fwd" if tf < tr else "rev"
         mark = "  ← crossover" if prev is not None and winner != prev else ""
         prev = winner
         lines.append(
-            f"  {n:>5} {m:>5}   {tf * 1e3:>8.3f}ms {'1 (' + str(n) + ' dirs)':>10}"
-            f"   {tr * 1e3:>8.3f}ms {'1 rec + ' + str(m) + ' sw':>14}   {winner}{mark}"
+            f"  {n:>5} {m:>5}   {tf * 1e3:>7.3f}ms  {f'{n} tangents':<16} {tr * 1e3:>7.3f}ms  "
+            f"{f'{m} cotangents':<16} {winner}{mark}"
         )
-    return f"Jacobian of f: Rⁿ → Rᵐ, varying {vary}:\n" + "\n".join(lines)
+    return (
+        f"Jacobian of f: Rⁿ → Rᵐ, varying {vary} (jacfwd: 1 forward pass; "
+        f"jacrev: 1 recording + 1 reverse sweep):\n" + "\n".join(lines)
+    )
 
 
 def cheap_gradient(n: int, rng: np.random.Generator) -> tuple[float, float]:

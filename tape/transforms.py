@@ -302,9 +302,12 @@ def jacrev(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
 
 
 def _rows_by_sweeps(t: Tape, out: Var, src: Var, out_shape: tuple[int, ...]) -> Any:
-    """∂out/∂src, one reverse sweep per element of ``out`` over the same records."""
-    m = math.prod(out_shape)
+    """∂out/∂src over the same records: one batched sweep for all seeds when the tape holds
+    plain values, else (nested) one sweep per element of ``out``, staying differentiable."""
     src_shape = np.shape(_plain(src))
+    if isinstance(out._value, float | np.ndarray):
+        return t.jacobian(out, src)
+    m = math.prod(out_shape)
     rows = []
     for j in range(m):
         seed = np.zeros(m)

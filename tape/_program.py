@@ -1,0 +1,251 @@
+"""Replay: a recorded tape as a program that runs again at new inputs.
+
+``t.compile(inputs=[x], outputs=[y])`` freezes the records. Calling the program recomputes
+every record's value in order from the new inputs (each row's forward rule on plain values:
+no Var objects, no dispatch, and the user's Python code is not run again), after which any
+sweep can run over the refreshed records: the reverse sweep (``value_and_grad``), a forward
+sweep with tangents (``jvp``, vector mode for ``jacobian``), or both at once with dual
+numbers (``hvp``). This is what ADOL-C and CppAD call taping.
+
+Where a value left the tape for Python while recording (``bool(v > 0)`` in an ``if``,
+``float(v)``, a mask used as an index), the tape kept a guard record. A replay at inputs where
+a guard comes out differently raises ``TapeInvalidated`` naming the guard, instead of
+returning a derivative of the branch that was not taken. Elementwise selections that stay on
+the tape (``where`` with a recorded comparison, ``maximum``, ``relu``, ``abs``, ``clip``,
+``max``) need no guard: their masks are recomputed from the new inputs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import _primitives as P
+from ._dual import Dual, make_dual
+from ._primitive import Array, Value
+from ._tape import (
+    _LEVELS,
+    INPUT,
+    Record,
+    _plain,
+    batched_vjp,
+    bind,
+    call,
+    push_tangents,
+    sweep,
+)
+from ._var import Var, as_value
+
+if TYPE_CHECKING:
+    from ._tape import Tape
+
+
+class TapeInvalidated(RuntimeError):
+    """A replay reached inputs where a guard (a value that left the tape for Python control
+    flow while recording) comes out differently: the recorded list is not the program f
+    runs there. Record f again at these inputs."""
+
+
+class Program:
+    """A compiled tape: its records, the slots of its inputs and the slots of its outputs.
+
+    Made by ``Tape.compile``. Inputs are given positionally, one value per compiled input,
+    of the recorded shapes; every other leaf keeps its recorded value.
+    """
+
+    def __init__(self, tape: Tape, records: list[Record], inputs: list[int], outputs: list[int]):
+        for _, _, _, ins, ans in records:
+            if any(isinstance(v, Var | Dual) for v in (*ins, ans)):
+                raise ValueError(
+                    "compile: this tape recorded values of an outer tape or dual numbers "
+                    "(nested differentiation); compile a tape recorded at one level"
+                )
+        self._tape = tape  # keeps the saved constant arrays locked while we use them
+        end = max(outputs) + 1
+        self._records = records[:end]
+        self._inputs = inputs
+        self._outputs = outputs
+        self._shapes = [np.shape(records[s][4]) if s >= 0 else None for s in inputs]
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Program {len(self._records)} records, {len(self._inputs)} inputs, "
+            f"{len(self._outputs)} outputs>"
+        )
+
+    # ----- replay ------------------------------------------------------------------------------
+
+    def _feed(self, xs: Sequence[Any]) -> dict[int, Any]:
+        if len(xs) != len(self._inputs):
+            raise TypeError(f"this program takes {len(self._inputs)} inputs, got {len(xs)}")
+        feed = {}
+        for k, (slot, x, shape) in enumerate(zip(self._inputs, xs, self._shapes, strict=True)):
+            v = x if isinstance(x, Dual) else as_value(x)
+            if np.shape(_plain(v)) != shape:
+                raise ValueError(
+                    f"input {k} has shape {np.shape(_plain(v))}; the tape was recorded with {shape}"
+                )
+            if slot >= 0:
+                feed[slot] = v
+        return feed
+
+    def replay(self, *xs: Any) -> list[Record]:
+        """Recompute every record at new input values; returns the refreshed records.
+
+        Raises:
+            TapeInvalidated: When a guard comes out differently than while recording.
+        """
+        feed = self._feed(xs)
+        dual = any(isinstance(v, Dual) for v in feed.values())
+        values: list[Any] = [None] * len(self._records)
+        out: list[Record] = []
+        for i, (prim, slots, params, ins, ans) in enumerate(self._records):
+            if prim is INPUT:
+                v = feed.get(i, ans)
+                values[i] = v
+                out.append((prim, slots, params, ins, v))
+                continue
+            args = tuple(values[s] if s >= 0 else c for s, c in zip(slots, ins, strict=True))
+            if dual:
+                v = bind(prim, *args, **(params or {}))
+            else:
+                v = call(prim, args, params or {})
+            if prim is P.GUARD and not _same(_plain(v), ans):
+                made = self._records[slots[0]][0].name
+                raise TapeInvalidated(
+                    f"guard at record {i}: {params['kind'] if params else '?'}() of record "
+                    f"{slots[0]} ({made}) gave {ans!r} while recording and {_plain(v)!r} at "
+                    "these inputs; the Python code took another path here. Record again."
+                )
+            values[i] = v
+            out.append((prim, slots, params, args, v))
+        return out
+
+    def __call__(self, *xs: Value) -> Any:
+        """The outputs at new inputs (one value, or a list for several outputs)."""
+        recs = self.replay(*xs)
+        outs = [_plain(recs[s][4]) for s in self._outputs]
+        return outs[0] if len(outs) == 1 else outs
+
+    def value_and_grad(self, *xs: Value) -> tuple[Value, tuple[Value, ...]]:
+        """Replay forward, then one reverse sweep: the first output (a scalar) and its
+        gradient with respect to every input, as a tuple."""
+        recs = self.replay(*xs)
+        y = self._outputs[0]
+        ans = recs[y][4]
+        if np.shape(_plain(ans)) != ():
+            raise ValueError(f"value_and_grad needs a scalar output; it has shape {np.shape(ans)}")
+        adj = sweep(recs, y, _one(ans), self._inputs)
+        grads = tuple(self._grad_of(adj, k) for k in range(len(self._inputs)))
+        return _plain(ans), grads
+
+    def _grad_of(self, adj: list[Any], k: int) -> Any:
+        slot = self._inputs[k]
+        g = adj[slot] if 0 <= slot < len(adj) else None
+        shape = self._shapes[k]
+        if g is None:
+            return 0.0 if shape == () else np.zeros(shape)
+        if isinstance(g, Dual):
+            return g
+        return float(g) if shape == () and not isinstance(g, np.ndarray) else np.asarray(g)
+
+    def _forward_sweep(self, recs: list[Record], tangents: dict[int, Any]) -> list[Any]:
+        """Tangents of every record in order, from tangents at the inputs (vector mode when
+        they carry a leading batch axis)."""
+        tan: list[Any] = [None] * len(recs)
+        for slot, t in tangents.items():
+            tan[slot] = t
+        for i, (prim, slots, params, ins, ans) in enumerate(recs):
+            if prim is INPUT or not prim.differentiable:
+                continue
+            ts = [tan[s] if s >= 0 else None for s in slots]
+            if all(t is None for t in ts):
+                continue
+            tan[i] = push_tangents(prim, ins, ts, ans, params or {})
+        return tan
+
+    def _tangents(self, vs: Sequence[Any]) -> dict[int, Any]:
+        if len(vs) != len(self._inputs):
+            raise TypeError(f"this program takes {len(self._inputs)} tangents, got {len(vs)}")
+        return {s: as_value(v) for s, v in zip(self._inputs, vs, strict=True) if s >= 0}
+
+    def jvp(self, primals: Value | Sequence[Value], tangents: Value | Sequence[Value]) -> Any:
+        """J·v at new inputs by one forward sweep over the replayed records.
+
+        With one input, ``prog.jvp(x, v)``; with several, ``prog.jvp([x1, x2], [v1, v2])``.
+        Returns the output tangent (a list for several outputs).
+        """
+        xs, vs = self._pack(primals), self._pack(tangents)
+        recs = self.replay(*xs)
+        tan = self._forward_sweep(recs, self._tangents(vs))
+        outs = [self._zero_if_none(tan[s], recs[s][4]) for s in self._outputs]
+        return outs[0] if len(outs) == 1 else outs
+
+    def jacobian(self, *xs: Value) -> Array:
+        """∂output/∂input (first output, first input), of shape ``out.shape + in.shape``:
+        vector-mode forward (one sweep, all input directions) when the input is smaller,
+        else one reverse sweep carrying all output seeds — over one replay either way."""
+        recs = self.replay(*xs)
+        y, x = self._outputs[0], self._inputs[0]
+        out_shape, in_shape = np.shape(_plain(recs[y][4])), self._shapes[0] or ()
+        n, m = math.prod(in_shape), math.prod(out_shape)
+        if x < 0:
+            return np.zeros(out_shape + in_shape)
+        if n <= m:
+            basis = np.eye(n).reshape((n, *in_shape))
+            t = self._forward_sweep(recs, {x: basis})[y]
+            if t is None:
+                return np.zeros(out_shape + in_shape)
+            t = np.broadcast_to(np.asarray(t), (n, *out_shape))
+            return np.moveaxis(t.reshape(n, m), 0, -1).reshape(out_shape + in_shape)
+        return batched_vjp(recs, y, x, out_shape, in_shape)
+
+    def hvp(self, primals: Value | Sequence[Value], tangents: Value | Sequence[Value]) -> Any:
+        """H·v of the (scalar) first output at new inputs, forward over reverse: the replay
+        carries dual numbers and the reverse sweep runs on them. Never forms H."""
+        xs, vs = self._pack(primals), self._pack(tangents)
+        level = next(_LEVELS)
+        duals = [make_dual(as_value(x), as_value(v), level) for x, v in zip(xs, vs, strict=True)]
+        recs = self.replay(*duals)
+        y = self._outputs[0]
+        adj = sweep(recs, y, 1.0, self._inputs)
+        out = []
+        for k in range(len(self._inputs)):
+            g = self._grad_of(adj, k)
+            t = g._tangent if isinstance(g, Dual) and g._level == level else None
+            out.append(self._zero_if_none(t, xs[k]))
+        return out[0] if len(out) == 1 else out
+
+    def _pack(self, v: Value | Sequence[Value]) -> list[Any]:
+        if len(self._inputs) == 1:
+            return [v]
+        if not isinstance(v, list | tuple):
+            raise TypeError(f"this program has {len(self._inputs)} inputs: pass a list of them")
+        return list(v)
+
+    @staticmethod
+    def _zero_if_none(t: Any, like: Any) -> Any:
+        if t is None:
+            shape = np.shape(_plain(like))
+            return 0.0 if shape == () else np.zeros(shape)
+        return _plain(t) if not isinstance(t, float | np.ndarray) else t
+
+
+def _one(ans: Any) -> Any:
+    p = _plain(ans)
+    return 1.0 if isinstance(p, float) else np.ones_like(p)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return bool(np.shape(a) == np.shape(b) and np.array_equal(a, b))
+    return bool(a == b)
+
+
+__all__ = ["Program", "TapeInvalidated"]
