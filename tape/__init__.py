@@ -73,6 +73,8 @@ from ._primitives import tanh as tanh
 from ._primitives import transpose as transpose
 from ._primitives import var as var
 from ._primitives import where as where
+from ._program import Program as Program
+from ._program import TapeInvalidated as TapeInvalidated
 from ._tape import Entry as Entry
 from ._tape import Tape as Tape
 from ._var import Var as Var
@@ -99,7 +101,9 @@ __all__ = [
     "Dual",
     "Entry",
     "Primitive",
+    "Program",
     "Tape",
+    "TapeInvalidated",
     "Value",
     "Var",
     "abs",

@@ -66,21 +66,23 @@ class Operators:
     def __hash__(self) -> int:
         return id(self)
 
+    # Values that leave the tape for Python: while a tape records, each is kept as a guard,
+    # so a replay at inputs where it comes out differently raises instead of going wrong.
     def __bool__(self) -> bool:
-        return bool(P.plain(self))
+        return bool(P.guard(self, "bool"))
 
     def __float__(self) -> float:
-        return float(P.plain(self))
+        return float(P.guard(self, "float"))
 
     def __int__(self) -> int:
-        return int(P.plain(self))
+        return int(P.guard(self, "int"))
 
     def __index__(self) -> int:
         raise TypeError("a Var cannot be used as an index; use int(v) to leave the tape")
 
     def item(self) -> float:
-        """The value of a one-element Var as a Python float (not recorded)."""
-        return float(np.asarray(P.plain(self)).item())
+        """The value of a one-element Var or Dual as a Python float (it leaves the tape)."""
+        return float(P.guard(self, "float"))
 
     def __array__(self, dtype: object = None, copy: object = None) -> Array:
         raise TypeError(
@@ -136,27 +138,36 @@ class Operators:
     def __abs__(self) -> Self:
         return bind(P.ABS, self)
 
+    def __and__(self, other: Operand | bool) -> Any:
+        return P.compare(P.LOGICAL_AND, self, other)
+
+    def __or__(self, other: Operand | bool) -> Any:
+        return P.compare(P.LOGICAL_OR, self, other)
+
+    def __invert__(self) -> Any:
+        return P.compare(P.LOGICAL_NOT, self)
+
     def __getitem__(self, index: Index) -> Self:
         return bind(P.GETITEM, self, index=P.check_index(index))
 
     # Comparisons have no derivative: they give plain booleans (arrays, or bool for scalars).
     def __lt__(self, other: Operand) -> Any:
-        return _compare(np.less, self, other)
+        return P.compare(P.LESS, self, other)
 
     def __le__(self, other: Operand) -> Any:
-        return _compare(np.less_equal, self, other)
+        return P.compare(P.LESS_EQUAL, self, other)
 
     def __gt__(self, other: Operand) -> Any:
-        return _compare(np.greater, self, other)
+        return P.compare(P.GREATER, self, other)
 
     def __ge__(self, other: Operand) -> Any:
-        return _compare(np.greater_equal, self, other)
+        return P.compare(P.GREATER_EQUAL, self, other)
 
     def __eq__(self, other: object) -> Any:
-        return _compare(np.equal, self, other)
+        return P.compare(P.EQUAL, self, other)
 
     def __ne__(self, other: object) -> Any:
-        return _compare(np.not_equal, self, other)
+        return P.compare(P.NOT_EQUAL, self, other)
 
     # ----- methods -----------------------------------------------------------------------
 
@@ -238,12 +249,6 @@ class Operators:
         kwargs: dict[str, object],
     ) -> object:
         return P.array_function(func, args, kwargs)
-
-
-def _compare(op: np.ufunc, x: object, y: object) -> Any:
-    """A comparison of plain values: booleans carry no derivative, so nothing is recorded."""
-    out = op(P.plain(x), P.plain(y))
-    return bool(out) if isinstance(out, np.bool_) else out
 
 
 from . import _primitives as P  # noqa: E402

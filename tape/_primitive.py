@@ -53,6 +53,9 @@ class Primitive:
         variadic: Whether the row takes any number of inputs (``concatenate``, ``einsum``).
         elementwise: Whether the row acts element by element on broadcast inputs (``add``,
             ``where``): forward mode then lines a batched tangent up with the output's axes.
+        differentiable: False for rows whose output is not a real number (comparisons give
+            booleans, guards check them): recorded so that replay recomputes them, but no
+            derivative flows through them.
     """
 
     name: str
@@ -63,6 +66,7 @@ class Primitive:
     broadcasts: bool = False
     variadic: bool = False
     elementwise: bool = False
+    differentiable: bool = True
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"

@@ -757,8 +757,10 @@ def _prod_others(x: Any, ans: Any, axis: Axis) -> Any:
     """∂prod/∂xᵢ = the product of the other elements (exact at zeros for plain arrays)."""
     if type(x) is float:
         return 1.0
-    if type(x) is not np.ndarray:  # a recorded value: differentiable, but not at zeros
-        return divide(reshape(ans, _keep_shape(_shape_of(x), axis)), x)
+    if type(x) is not np.ndarray:  # a Var or Dual: stay differentiable
+        if np.all(plain(x) != 0):
+            return divide(reshape(ans, _keep_shape(_shape_of(x), axis)), x)
+        return _prod_others_masked(x, tuple(range(-ndim(x), 0)) if axis is None else axis)
     axes = range(x.ndim) if axis is None else (axis if isinstance(axis, tuple) else (axis,))
     moved = np.moveaxis(x, tuple(axes), tuple(range(-len(axes), 0)))
     flat = moved.reshape((*moved.shape[: moved.ndim - len(axes)], -1))
@@ -767,6 +769,21 @@ def _prod_others(x: Any, ans: Any, axis: Axis) -> Any:
     right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     others = (left * right).reshape(moved.shape)
     return np.moveaxis(others, tuple(range(-len(axes), 0)), tuple(axes))
+
+
+def _prod_others_masked(x: Any, axis: tuple[int, ...] | int) -> Any:
+    """Exclusive products with tape operations, exact at zeros: each of the n reduced
+    elements is masked out (replaced by 1) in turn — n² work, used only where x has zeros."""
+    nd = ndim(x)
+    axes = [a % nd for a in (axis if isinstance(axis, tuple) else (axis,))]
+    perm = [i for i in range(nd) if i not in axes] + axes
+    moved = transpose(x, perm)
+    lead = _shape_of(moved)[: nd - len(axes)]
+    n = math.prod(_shape_of(moved)[nd - len(axes) :])
+    flat = reshape(moved, (*lead, n))
+    masked = where(np.eye(n, dtype=bool), 1.0, expand_dims(flat, -2))  # (..., n, n)
+    others = reshape(prod(masked, axis=-1), _shape_of(moved))
+    return transpose(others, _inverse_perm(tuple(perm)))
 
 
 PROD = register(

@@ -30,6 +30,8 @@ def fmt_value(v: Any) -> str:
     v = _plain(v)
     if type(v) is float:
         return f"{v:.6g}"
+    if type(v) is bool or type(v) is int:
+        return str(v)
     if isinstance(v, np.ndarray):
         if v.ndim == 0:
             return f"{float(v):.6g}"
@@ -91,14 +93,7 @@ def show_tape(records: list[Any], adjoints: list[Any] | None, state: str) -> str
             args = [
                 names[s] if s >= 0 else fmt_value(x) for s, x in zip(slots, inputs, strict=True)
             ]
-            if params and "index" in params:
-                expr = f"{args[0]}[{_fmt_index(params['index'])}]"
-            else:
-                note = prim.notation or (prim.name + "({*})")
-                rest = {k: v for k, v in (params or {}).items() if k != "index"}
-                expr = note.replace("{*}", ", ".join(args)).replace("{p}", _fmt_params(rest))
-                for j, a in enumerate(args):
-                    expr = expr.replace("{" + str(j) + "}", a)
+            expr = _op_text(prim, args, params, inputs)
         row = [names[i], expr, fmt_value(ans)]
         if adjoints is not None:
             a = adjoints[i] if i < len(adjoints) else None
@@ -116,3 +111,49 @@ def show_tape(records: list[Any], adjoints: list[Any] | None, state: str) -> str
 
     rule = "  " + "─" * (sum(widths) + 2 * len(widths) + 1)
     return "\n".join([title, render(head).replace("=", " "), rule, *(render(r) for r in lines)])
+
+
+def _op_text(
+    prim: Any, args: list[str], params: dict[str, Any] | None, inputs: tuple[Any, ...] = ()
+) -> str:
+    if prim.name == "guard":
+        return f"guard: {(params or {}).get('kind', '?')}({args[0]})"
+    if params and "index" in params:
+        return f"{args[0]}[{_fmt_index(params['index'])}]"
+    note = prim.notation or (prim.name + "({*})")
+    rest = {k: v for k, v in (params or {}).items() if k != "index"}
+    axis = rest.get("axis")
+    if isinstance(axis, tuple) and inputs and len(axis) == np.ndim(_plain(inputs[0])):
+        del rest["axis"]  # all axes: print as NumPy's default
+    expr: str = note.replace("{*}", ", ".join(args)).replace("{p}", _fmt_params(rest))
+    for j, a in enumerate(args):
+        expr = expr.replace("{" + str(j) + "}", a)
+    return expr
+
+
+def to_dot(records: list[Any], adjoints: list[Any] | None) -> str:
+    """Graphviz DOT text of a Wengert list: one node per record, edges from its inputs."""
+    lines = [
+        "digraph wengert {",
+        "  rankdir=LR;",
+        '  node [shape=box, fontname="Helvetica", fontsize=11];',
+    ]
+    n_in = 0
+    for i, (prim, slots, params, inputs, ans) in enumerate(records):
+        if prim.name == "input" and not slots:
+            n_in += 1
+            label = f"v{i}: x{n_in}\\n= {fmt_value(ans)}"
+            lines.append(f'  v{i} [label="{label}", shape=ellipse];')
+            continue
+        args = [f"v{s}" if s >= 0 else fmt_value(x) for s, x in zip(slots, inputs, strict=True)]
+        label = f"v{i} = {_op_text(prim, args, params, inputs)}\\n= {fmt_value(ans)}"
+        if adjoints is not None and i < len(adjoints) and adjoints[i] is not None:
+            label += f"\\nv̄ = {fmt_value(adjoints[i])}"
+        label = label.replace('"', '\\"')
+        style = ", style=dashed" if not prim.differentiable else ""
+        lines.append(f'  v{i} [label="{label}"{style}];')
+        for s in slots:
+            if s >= 0:
+                lines.append(f"  v{s} -> v{i};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

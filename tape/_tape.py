@@ -406,7 +406,7 @@ class Tape:
 
     def __iter__(self) -> Iterator[Entry]:
         for i, (prim, slots, params, _, ans) in enumerate(self._records):
-            yield Entry(i, prim.name, slots, dict(params or {}), _plain(ans))
+            yield Entry(i, prim.name, slots, dict(params or {}), read_only(_plain(ans)))
 
     def adjoint(self, x: Var) -> Value | None:
         """The adjoint of ``x`` from the last sweep of a persistent tape (None if unreached)."""
@@ -516,6 +516,14 @@ def unbroadcast(ct: Any, like: Any) -> Any:
     if _shape(ct) == to:
         return ct
     return P.sum_to(ct, to)
+
+
+def read_only(v: Any) -> Any:
+    """``v`` made read-only if it is an array: what users are handed of a tape's values
+    (frozen as they leave, so no write can change what a record saved)."""
+    if type(v) is np.ndarray and v.flags.writeable:
+        v.flags.writeable = False
+    return v
 
 
 def _check_plain_target(target: object) -> None:
@@ -632,6 +640,7 @@ def _record_simple(
         return None
     slots = []
     inputs = []
+    recorded = False
     for a in args:
         t = type(a)
         if t is Var:
@@ -643,6 +652,7 @@ def _record_simple(
                 return None
             slots.append(a._slot)
             inputs.append(v)
+            recorded = True
         elif t is float:
             slots.append(-1)
             inputs.append(a)
@@ -651,19 +661,21 @@ def _record_simple(
             inputs.append(float(a))
         else:
             return None
-    if not slots or max(slots) < 0:
+    if not recorded:
         return None
     try:
         ans = prim.impl(*inputs, **params) if params else prim.impl(*inputs)
     except Exception:
         return None  # the general path raises it, with the shapes named
-    if type(ans) is not float:
-        if type(ans) is not np.ndarray or ans.dtype.kind != "f" or not prim.differentiable:
-            ans = canonical(prim, ans)  # (or a clear error)
-        elif ans.ndim == 0 and ans.dtype == np.float64:
-            ans = float(ans)
-        else:
-            ans.flags.writeable = False
+    if type(ans) is not float and (
+        type(ans) is not np.ndarray
+        or ans.dtype.kind != "f"
+        or ans.ndim == 0
+        or not prim.differentiable
+    ):
+        ans = canonical(prim, ans)  # Python floats for scalars, booleans checked
+    # (a recorded array is a fresh result no one else holds; Var.value freezes it when it
+    # hands it out, so nothing can write into what the tape saved)
     slot = len(tape._records)
     if tape.check_finite:
         _check_finite_value(slot, prim, tuple(inputs), ans)
@@ -742,8 +754,6 @@ def _record(
                 _STACK.reset(token)
         else:
             ans = call(prim, bottom, params)
-            if type(ans) is np.ndarray:
-                ans.flags.writeable = False
     # Computed without error: now append (a failed op leaves the tape unchanged).
     slots = []
     inputs = []
@@ -909,8 +919,6 @@ def canonical(prim: Primitive, out: Any) -> Any:
     if t is float:
         return out
     if not prim.differentiable:  # booleans of a comparison, a guard's outcome
-        if t is np.ndarray:
-            out.flags.writeable = False
         return out
     if t is np.ndarray:
         if out.dtype.kind != "f":

@@ -84,9 +84,12 @@ class Var(Operators):
     def value(self) -> Value:
         """The plain value: a Python float or a read-only NumPy array."""
         v = self._value
-        while not (type(v) is float or type(v) is np.ndarray):
+        while not (type(v) is float or type(v) is np.ndarray or type(v) is bool):
             v = v._value if type(v) is Var else v.primal_value
-        return v
+        if isinstance(v, np.ndarray) and v.flags.writeable:
+            v.flags.writeable = False  # a tape may hold this array: freeze it as it leaves
+        out: Value = v  # (a bool, or bool array, for a recorded comparison)
+        return out
 
     @value.setter
     def value(self, new: npt.ArrayLike) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ._dual import Dual, make_dual
 from ._primitive import Array, Value
-from ._tape import _LEVELS, Tape, _new_var, _plain
+from ._tape import _LEVELS, Tape, _new_var, _plain, read_only
 from ._var import Var, as_value
 
 P = ParamSpec("P")
@@ -46,10 +46,8 @@ def _lift(x: Any) -> Var:
 
 def _down(out: Any, tape: Tape) -> Any:
     """``out`` as the level below this transform sees it (a plain value when not nested)."""
-    if isinstance(out, Var) and out._tape is tape:
-        return out._value
-    if isinstance(out, Var) and out._tape is None:
-        return out._value
+    if isinstance(out, Var) and (out._tape is tape or out._tape is None):
+        return read_only(out._value)
     return out
 
 

@@ -511,14 +511,24 @@ def test_comparisons_give_plain_booleans() -> None:
     np.testing.assert_array_equal(a <= tp.Var(np.zeros(3)), [True, True, False])
 
 
-def test_comparisons_record_nothing() -> None:
+def test_comparisons_are_recorded_without_derivative() -> None:
+    """Inside a tape a comparison is a record (so a replay recomputes the mask) whose value
+    is boolean and through which no gradient flows; outside, it is a plain bool array."""
     a = tp.Var(np.array([-1.0, 2.0]))
     with tp.Tape() as t:
         b = a * 1.0
         n = len(t)
-        _ = b > 0.0
-        _ = b == a
-    assert len(t) == n
+        m1 = b > 0.0
+        m2 = b == a
+        y = tp.sum(tp.where(m1, b, 0.0))
+    assert len(t) == n + 4  # two comparisons (a's leaf was already there), where, sum
+    assert [e.primitive for e in list(t)[n : n + 2]] == ["greater", "equal"]
+    assert isinstance(m1, tp.Var) and isinstance(m2, tp.Var)
+    np.testing.assert_array_equal(m1.value, [False, True])
+    np.testing.assert_array_equal(m2.value, [True, True])
+    np.testing.assert_array_equal(t.gradient(y, a), [0.0, 1.0])
+    plain = a > 0.0  # no tape: plain booleans
+    assert isinstance(plain, np.ndarray) and plain.dtype == np.bool_
 
 
 def test_comparison_masks_in_where_and_indexing() -> None:
