@@ -94,49 +94,49 @@ class Operators:
     # ----- operators ---------------------------------------------------------------------
 
     def __add__(self, other: Operand) -> Self:
-        return bind(P.ADD, self, other)
+        return bind2(P.ADD, self, other)
 
     def __radd__(self, other: Operand) -> Self:
-        return bind(P.ADD, other, self)
+        return bind2(P.ADD, other, self)
 
     def __sub__(self, other: Operand) -> Self:
-        return bind(P.SUB, self, other)
+        return bind2(P.SUB, self, other)
 
     def __rsub__(self, other: Operand) -> Self:
-        return bind(P.SUB, other, self)
+        return bind2(P.SUB, other, self)
 
     def __mul__(self, other: Operand) -> Self:
-        return bind(P.MUL, self, other)
+        return bind2(P.MUL, self, other)
 
     def __rmul__(self, other: Operand) -> Self:
-        return bind(P.MUL, other, self)
+        return bind2(P.MUL, other, self)
 
     def __truediv__(self, other: Operand) -> Self:
-        return bind(P.DIV, self, other)
+        return bind2(P.DIV, self, other)
 
     def __rtruediv__(self, other: Operand) -> Self:
-        return bind(P.DIV, other, self)
+        return bind2(P.DIV, other, self)
 
     def __pow__(self, other: Operand) -> Self:
-        return bind(P.POW, self, other)
+        return bind2(P.POW, self, other)
 
     def __rpow__(self, other: Operand) -> Self:
-        return bind(P.POW, other, self)
+        return bind2(P.POW, other, self)
 
     def __matmul__(self, other: Var | Array) -> Self:
-        return bind(P.MATMUL, self, other)
+        return bind2(P.MATMUL, self, other)
 
     def __rmatmul__(self, other: Var | Array) -> Self:
-        return bind(P.MATMUL, other, self)
+        return bind2(P.MATMUL, other, self)
 
     def __neg__(self) -> Self:
-        return bind(P.NEG, self)
+        return bind1(P.NEG, self)
 
     def __pos__(self) -> Self:
         return self
 
     def __abs__(self) -> Self:
-        return bind(P.ABS, self)
+        return bind1(P.ABS, self)
 
     def __and__(self, other: Operand | bool) -> Any:
         return P.compare(P.LOGICAL_AND, self, other)
@@ -208,31 +208,31 @@ class Operators:
 
     def exp(self) -> Self:
         """Elementwise e**v."""
-        return bind(P.EXP, self)
+        return bind1(P.EXP, self)
 
     def log(self) -> Self:
         """Elementwise natural logarithm."""
-        return bind(P.LOG, self)
+        return bind1(P.LOG, self)
 
     def tanh(self) -> Self:
         """Elementwise hyperbolic tangent."""
-        return bind(P.TANH, self)
+        return bind1(P.TANH, self)
 
     def relu(self) -> Self:
         """Elementwise max(v, 0); the gradient at 0 is 0."""
-        return bind(P.RELU, self)
+        return bind1(P.RELU, self)
 
     def sigmoid(self) -> Self:
         """Elementwise logistic function 1 / (1 + e**-v), computed stably."""
-        return bind(P.SIGMOID, self)
+        return bind1(P.SIGMOID, self)
 
     def sqrt(self) -> Self:
         """Elementwise square root."""
-        return bind(P.SQRT, self)
+        return bind1(P.SQRT, self)
 
     def abs(self) -> Self:
         """Elementwise absolute value; the gradient at 0 is 0."""
-        return bind(P.ABS, self)
+        return bind1(P.ABS, self)
 
     # ----- NumPy protocols ---------------------------------------------------------------
 
@@ -252,4 +252,4 @@ class Operators:
 
 
 from . import _primitives as P  # noqa: E402
-from ._tape import bind  # noqa: E402
+from ._tape import bind, bind1, bind2  # noqa: E402

@@ -25,7 +25,7 @@ import numpy.typing as npt
 from ._dual import Dual
 from ._ops import Axis, Index
 from ._primitive import Array, Primitive, Value, register
-from ._tape import bind
+from ._tape import bind, bind1, bind2
 from ._var import Var
 
 
@@ -181,7 +181,7 @@ class AlongAxis(Protocol):
 
 def _unary(row: Primitive, doc: str) -> Unary:
     def f(x: Any) -> Any:
-        return bind(row, x)
+        return bind1(row, x)
 
     f.__name__ = f.__qualname__ = row.name
     f.__doc__ = doc
@@ -190,7 +190,7 @@ def _unary(row: Primitive, doc: str) -> Unary:
 
 def _binary(row: Primitive, name: str, doc: str) -> Binary:
     def f(x: Any, y: Any) -> Any:
-        return bind(row, x, y)
+        return bind2(row, x, y)
 
     f.__name__ = f.__qualname__ = name
     f.__doc__ = doc

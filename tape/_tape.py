@@ -461,7 +461,7 @@ def sweep(
                 ct = rule(g, ans, *inputs, **params) if params else rule(g, ans, *inputs)
             if ct is None:
                 continue
-            if prim.broadcasts:
+            if prim.broadcasts and type(ct) is not float:
                 ct = unbroadcast(ct, inputs[k])
             if check_finite and not np.all(np.isfinite(_plain(ct))):
                 raise FloatingPointError(
@@ -628,6 +628,100 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
         if not stack:  # Vars on no tape beside dual numbers are constants to them
             args = tuple(_peel(a) if type(a) is Var else a for a in args)
     return _forward(prim, args, params, dual_level)
+
+
+def bind1(prim: Primitive, x: Any) -> Any:
+    """``bind(prim, x)`` with the most common case written out: a Var of the one active
+    tape holding a plain value (no tuple packing, no loop). Everything else goes to bind."""
+    stack = _STACK.get()
+    if len(stack) != 1 or type(x) is not Var:
+        return bind(prim, x)
+    tape = stack[0]
+    xv = x._value
+    txv = type(xv)
+    if x._tape is not tape or (txv is not float and txv is not np.ndarray):
+        return bind(prim, x)
+    if tape._state != "active":
+        return bind(prim, x)
+    try:
+        ans = prim.impl(xv)
+    except Exception:
+        return bind(prim, x)  # which raises it with the shapes named
+    if type(ans) is not float and (
+        type(ans) is not np.ndarray or ans.ndim == 0 or ans.dtype.kind != "f"
+    ):
+        ans = canonical(prim, ans)
+    records = tape._records
+    slot = len(records)
+    if tape.check_finite:
+        _check_finite_value(slot, prim, (xv,), ans)
+    records.append((prim, (x._slot,), None, (xv,), ans))
+    out = _new_var(Var)
+    out._value = ans
+    out._tape = tape
+    out._slot = slot
+    return out
+
+
+def bind2(prim: Primitive, x: Any, y: Any) -> Any:
+    """``bind(prim, x, y)`` with the most common case written out: Vars of the one active
+    tape holding plain values, or Python numbers. Everything else goes to bind."""
+    stack = _STACK.get()
+    if len(stack) != 1:
+        return bind(prim, x, y)
+    tape = stack[0]
+    tx = type(x)
+    if tx is Var:
+        if x._tape is not tape:
+            return bind(prim, x, y)
+        xv = x._value
+        sx = x._slot
+    elif tx is float or tx is int:
+        xv = float(x)
+        sx = -1
+    else:
+        return bind(prim, x, y)
+    ty = type(y)
+    if ty is Var:
+        if y._tape is not tape:
+            return bind(prim, x, y)
+        yv = y._value
+        sy = y._slot
+    elif ty is float or ty is int:
+        yv = float(y)
+        sy = -1
+    else:
+        return bind(prim, x, y)
+    txv = type(xv)
+    tyv = type(yv)
+    if (
+        (sx < 0 and sy < 0)
+        or (txv is not float and txv is not np.ndarray)
+        or (tyv is not float and tyv is not np.ndarray)
+        or tape._state != "active"
+    ):
+        return bind(prim, x, y)
+    try:
+        ans = prim.impl(xv, yv)
+    except Exception:
+        return bind(prim, x, y)  # which raises it with the shapes named
+    if type(ans) is not float and (
+        type(ans) is not np.ndarray
+        or ans.ndim == 0
+        or ans.dtype.kind != "f"
+        or not prim.differentiable
+    ):
+        ans = canonical(prim, ans)
+    records = tape._records
+    slot = len(records)
+    if tape.check_finite:
+        _check_finite_value(slot, prim, (xv, yv), ans)
+    records.append((prim, (sx, sy), None, (xv, yv), ans))
+    out = _new_var(Var)
+    out._value = ans
+    out._tape = tape
+    out._slot = slot
+    return out
 
 
 def _record_simple(
