@@ -25,7 +25,7 @@ import numpy as np
 
 from . import _primitives as P
 from ._dual import Dual, make_dual
-from ._primitive import Array, Value
+from ._primitive import ROWS, Array, Value
 from ._tape import (
     _LEVELS,
     INPUT,
@@ -105,11 +105,12 @@ class Program:
         dual = any(isinstance(v, Dual) for v in feed.values())
         values: list[Any] = [None] * len(self._records)
         out: list[Record] = []
-        for i, (prim, slots, params, ins, ans) in enumerate(self._records):
+        for i, (p, slots, params, ins, ans) in enumerate(self._records):
+            prim = ROWS[p]
             if prim is INPUT:
                 v = feed.get(i, ans)
                 values[i] = v
-                out.append((prim, slots, params, ins, v))
+                out.append((p, slots, params, ins, v))
                 continue
             args = tuple(values[s] if s >= 0 else c for s, c in zip(slots, ins, strict=True))
             if dual:
@@ -117,14 +118,14 @@ class Program:
             else:
                 v = call(prim, args, params or {})
             if prim is P.GUARD and not _same(_plain(v), ans):
-                made = self._records[slots[0]][0].name
+                made = ROWS[self._records[slots[0]][0]].name
                 raise TapeInvalidated(
                     f"guard at record {i}: {params['kind'] if params else '?'}() of record "
                     f"{slots[0]} ({made}) gave {ans!r} while recording and {_plain(v)!r} at "
                     "these inputs; the Python code took another path here. Record again."
                 )
             values[i] = v
-            out.append((prim, slots, params, args, v))
+            out.append((p, slots, params, args, v))
         return out
 
     def __call__(self, *xs: Value) -> Any:
@@ -161,7 +162,8 @@ class Program:
         tan: list[Any] = [None] * len(recs)
         for slot, t in tangents.items():
             tan[slot] = t
-        for i, (prim, slots, params, ins, ans) in enumerate(recs):
+        for i, (p, slots, params, ins, ans) in enumerate(recs):
+            prim = ROWS[p]
             if prim is INPUT or not prim.differentiable:
                 continue
             ts = [tan[s] if s >= 0 else None for s in slots]

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from ._primitive import ROWS
+
 _SUB = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
 
 
@@ -72,6 +74,7 @@ def show_tape(records: list[Any], adjoints: list[Any] | None, state: str) -> str
     """Render records (and adjoints, when given) as a numbered table."""
     if not records:
         return f"Wengert list: empty (tape {state})"
+    records = [(ROWS[r[0]], *r[1:]) for r in records]  # the rows themselves, for reading
     n_inputs = sum(1 for r in records if not r[1] and r[0].name == "input")
     names: list[str] = []
     k_in, k_op = 1 - n_inputs, 1
@@ -139,7 +142,8 @@ def to_dot(records: list[Any], adjoints: list[Any] | None) -> str:
         '  node [shape=box, fontname="Helvetica", fontsize=11];',
     ]
     n_in = 0
-    for i, (prim, slots, params, inputs, ans) in enumerate(records):
+    for i, (p, slots, params, inputs, ans) in enumerate(records):
+        prim = ROWS[p]
         if prim.name == "input" and not slots:
             n_in += 1
             label = f"v{i}: x{n_in}\\n= {fmt_value(ans)}"

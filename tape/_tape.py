@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, overload
 
 import numpy as np
 
-from ._primitive import Array, Primitive, Value
+from ._primitive import ROWS, Array, Primitive, Value
 
 if TYPE_CHECKING:
     from ._dual import Dual
@@ -46,8 +46,9 @@ if TYPE_CHECKING:
     from ._var import Var
 
 Params: TypeAlias = "dict[str, Any] | None"
-Record: TypeAlias = "tuple[Primitive, tuple[int, ...], Params, tuple[Any, ...], Any]"
-"""(primitive, input slots (-1 for a constant), params, input values, output value)."""
+Record: TypeAlias = "tuple[int, tuple[int, ...], Params, tuple[Any, ...], Any]"
+"""(primitive index in ``ROWS``, input slots (-1 for a constant), params, input values,
+output value)."""
 
 _STACK: ContextVar[tuple[Tape, ...]] = ContextVar("tape_stack", default=())
 _LEVELS = itertools.count(2, 2)  # nesting order of tapes (and, later, of dual numbers)
@@ -175,7 +176,7 @@ class Tape:
         slot = len(self._records)
         if self.check_finite:
             _check_finite_value(slot, prim, inputs, ans)
-        self._records.append((prim, slots, params, inputs, ans))
+        self._records.append((prim.index, slots, params, inputs, ans))
         return self._var_at(slot, ans)
 
     def _var_at(self, slot: int, ans: Any) -> Var:
@@ -207,7 +208,7 @@ class Tape:
         if slot < 0:
             slot = self._watch(v, _peel(v))._slot
         value = self._records[slot][4]
-        self._records.append((P.GUARD, (slot,), {"kind": kind}, (value,), result))
+        self._records.append((P.GUARD.index, (slot,), {"kind": kind}, (value,), result))
 
     @property
     def nbytes(self) -> int:
@@ -245,7 +246,7 @@ class Tape:
         in_slots: list[int] = []
         for x in inputs:
             slot = self._slot_of(x)
-            if slot >= 0 and self._records[slot][0] is not INPUT:
+            if slot >= 0 and self._records[slot][0] != INPUT.index:
                 raise ValueError(f"compile: input {len(in_slots)} is not an input of the tape")
             in_slots.append(slot)
         out_slots: list[int] = []
@@ -405,8 +406,8 @@ class Tape:
         return len(self._records)
 
     def __iter__(self) -> Iterator[Entry]:
-        for i, (prim, slots, params, _, ans) in enumerate(self._records):
-            yield Entry(i, prim.name, slots, dict(params or {}), read_only(_plain(ans)))
+        for i, (p, slots, params, _, ans) in enumerate(self._records):
+            yield Entry(i, ROWS[p].name, slots, dict(params or {}), read_only(_plain(ans)))
 
     def adjoint(self, x: Var) -> Value | None:
         """The adjoint of ``x`` from the last sweep of a persistent tape (None if unreached)."""
@@ -447,7 +448,8 @@ def sweep(
         g = adjoint[i]
         if g is None:
             continue
-        prim, slots, params, inputs, ans = records[i]
+        p, slots, params, inputs, ans = records[i]
+        prim = ROWS[p]
         for k, s in enumerate(slots):
             if s < 0:
                 continue  # a constant: no adjoint to accumulate
@@ -633,8 +635,17 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
 def bind1(prim: Primitive, x: Any) -> Any:
     """``bind(prim, x)`` with the most common case written out: a Var of the one active
     tape holding a plain value (no tuple packing, no loop). Everything else goes to bind."""
+    tx = type(x)
+    if tx is float:  # plain values (as in a sweep): compute, nothing to record
+        try:
+            ans = prim.impl(x)
+        except Exception:
+            return call(prim, (x,), {})  # which raises it with the shapes named
+        return ans if type(ans) is float else canonical(prim, ans)
+    if tx is np.ndarray:
+        return call(prim, (x,), {})
     stack = _STACK.get()
-    if len(stack) != 1 or type(x) is not Var:
+    if len(stack) != 1 or tx is not Var:
         return bind(prim, x)
     tape = stack[0]
     xv = x._value
@@ -655,7 +666,7 @@ def bind1(prim: Primitive, x: Any) -> Any:
     slot = len(records)
     if tape.check_finite:
         _check_finite_value(slot, prim, (xv,), ans)
-    records.append((prim, (x._slot,), None, (xv,), ans))
+    records.append((prim.index, (x._slot,), None, (xv,), ans))
     out = _new_var(Var)
     out._value = ans
     out._tape = tape
@@ -666,11 +677,18 @@ def bind1(prim: Primitive, x: Any) -> Any:
 def bind2(prim: Primitive, x: Any, y: Any) -> Any:
     """``bind(prim, x, y)`` with the most common case written out: Vars of the one active
     tape holding plain values, or Python numbers. Everything else goes to bind."""
+    tx = type(x)
+    ty = type(y)
+    if tx is float and ty is float:  # plain values (as in a sweep): nothing to record
+        try:
+            ans = prim.impl(x, y)
+        except Exception:
+            return call(prim, (x, y), {})  # which raises it with the shapes named
+        return ans if type(ans) is float else canonical(prim, ans)
     stack = _STACK.get()
     if len(stack) != 1:
         return bind(prim, x, y)
     tape = stack[0]
-    tx = type(x)
     if tx is Var:
         if x._tape is not tape:
             return bind(prim, x, y)
@@ -681,7 +699,6 @@ def bind2(prim: Primitive, x: Any, y: Any) -> Any:
         sx = -1
     else:
         return bind(prim, x, y)
-    ty = type(y)
     if ty is Var:
         if y._tape is not tape:
             return bind(prim, x, y)
@@ -716,7 +733,7 @@ def bind2(prim: Primitive, x: Any, y: Any) -> Any:
     slot = len(records)
     if tape.check_finite:
         _check_finite_value(slot, prim, (xv, yv), ans)
-    records.append((prim, (sx, sy), None, (xv, yv), ans))
+    records.append((prim.index, (sx, sy), None, (xv, yv), ans))
     out = _new_var(Var)
     out._value = ans
     out._tape = tape
@@ -773,7 +790,7 @@ def _record_simple(
     slot = len(tape._records)
     if tape.check_finite:
         _check_finite_value(slot, prim, tuple(inputs), ans)
-    tape._records.append((prim, tuple(slots), params or None, tuple(inputs), ans))
+    tape._records.append((prim.index, tuple(slots), params or None, tuple(inputs), ans))
     out = _new_var(Var)
     out._value = ans
     out._tape = tape
