@@ -70,21 +70,30 @@ def _fmt_index(index: Any) -> str:
     return ", ".join(out)
 
 
-def show_tape(records: list[Any], adjoints: list[Any] | None, state: str) -> str:
-    """Render records (and adjoints, when given) as a numbered table."""
-    if not records:
-        return f"Wengert list: empty (tape {state})"
-    records = [(ROWS[r[0]], *r[1:]) for r in records]  # the rows themselves, for reading
-    n_inputs = sum(1 for r in records if not r[1] and r[0].name == "input")
-    names: list[str] = []
-    k_in, k_op = 1 - n_inputs, 1
-    for prim, slots, _, _, _ in records:
-        if prim.name == "input" and not slots:
+def textbook_names(records: list[Any]) -> list[str]:
+    """v₋ₙ₊₁ … v₀ for the inputs in order of appearance, then v₁, v₂, … for operations."""
+    is_input = [ROWS[r[0]].name == "input" and not r[1] for r in records]
+    k_in, k_op = 1 - sum(is_input), 1
+    names = []
+    for leaf in is_input:
+        if leaf:
             names.append(f"v{str(k_in).translate(_SUB)}")
             k_in += 1
         else:
             names.append(f"v{str(k_op).translate(_SUB)}")
             k_op += 1
+    return names
+
+
+def show_tape(records: list[Any], adjoints: list[Any] | None, state: str) -> str:
+    """Render records (and adjoints, when given) as a numbered table."""
+    if not records:
+        return f"Wengert list: empty (tape {state})"
+    names = textbook_names(records)
+    records = [(ROWS[r[0]], *r[1:]) for r in records]  # the rows themselves, for reading
+    n_inputs = sum(1 for r in records if not r[1] and r[0].name == "input")
+    saved = _saved_bytes(records)
+    show_bytes = sum(saved) > 0
     lines = []
     leaves = [i for i, r in enumerate(records) if r[0].name == "input" and not r[1]]
     order = leaves + [i for i, r in enumerate(records) if not (r[0].name == "input" and not r[1])]
@@ -101,19 +110,47 @@ def show_tape(records: list[Any], adjoints: list[Any] | None, state: str) -> str
         if adjoints is not None:
             a = adjoints[i] if i < len(adjoints) else None
             row.append("·" if a is None else fmt_value(a))
+        if show_bytes:
+            row.append(_fmt_bytes(saved[i]))
         lines.append(row)
     head = ["slot", "operation", "value"] + (["adjoint v̄"] if adjoints is not None else [])
+    head += ["saved"] if show_bytes else []
     widths = [max(len(r[c]) for r in [head, *lines]) for c in range(len(head))]
     title = f"Wengert list: {len(records)} records ({n_inputs} inputs), tape {state}"
 
     def render(r: list[str]) -> str:
         cells = [r[0].rjust(widths[0]), "=", r[1].ljust(widths[1]), r[2].rjust(widths[2])]
-        if len(r) > 3:
-            cells.append(r[3].rjust(widths[3]))
+        cells += [c.rjust(w) for c, w in zip(r[3:], widths[3:], strict=True)]
         return "  " + "  ".join(cells).rstrip()
 
     rule = "  " + "─" * (sum(widths) + 2 * len(widths) + 1)
-    return "\n".join([title, render(head).replace("=", " "), rule, *(render(r) for r in lines)])
+    body = [title, render(head).replace("=", " "), rule, *(render(r) for r in lines)]
+    if show_bytes:
+        body.append(f"  saved arrays: {_fmt_bytes(sum(saved))} (each array counted once)")
+    return "\n".join(body)
+
+
+def _saved_bytes(records: list[Any]) -> list[int]:
+    """Bytes of the arrays each record is the first to hold (its output, its constants)."""
+    seen: set[int] = set()
+    out = []
+    for _, _, _, inputs, ans in records:
+        n = 0
+        for v in (*inputs, ans):
+            p = _plain(v)
+            if isinstance(p, np.ndarray) and id(p) not in seen:
+                seen.add(id(p))
+                n += p.nbytes
+        out.append(n)
+    return out
+
+
+def _fmt_bytes(n: int) -> str:
+    if n < 10_000:
+        return f"{n} B"
+    if n < 10_000_000:
+        return f"{n / 1e3:.1f} kB"
+    return f"{n / 1e6:.1f} MB"
 
 
 def _op_text(
@@ -141,23 +178,24 @@ def to_dot(records: list[Any], adjoints: list[Any] | None) -> str:
         "  rankdir=LR;",
         '  node [shape=box, fontname="Helvetica", fontsize=11];',
     ]
+    names = textbook_names(records)
     n_in = 0
     for i, (p, slots, params, inputs, ans) in enumerate(records):
         prim = ROWS[p]
         if prim.name == "input" and not slots:
             n_in += 1
-            label = f"v{i}: x{n_in}\\n= {fmt_value(ans)}"
-            lines.append(f'  v{i} [label="{label}", shape=ellipse];')
-            continue
-        args = [f"v{s}" if s >= 0 else fmt_value(x) for s, x in zip(slots, inputs, strict=True)]
-        label = f"v{i} = {_op_text(prim, args, params, inputs)}\\n= {fmt_value(ans)}"
+            label = f"{names[i]} = x{str(n_in).translate(_SUB)}\\n= {fmt_value(ans)}"
+            shape = ", shape=ellipse"
+        else:
+            args = [
+                names[s] if s >= 0 else fmt_value(x) for s, x in zip(slots, inputs, strict=True)
+            ]
+            label = f"{names[i]} = {_op_text(prim, args, params, inputs)}\\n= {fmt_value(ans)}"
+            shape = ", style=dashed" if not prim.differentiable else ""
         if adjoints is not None and i < len(adjoints) and adjoints[i] is not None:
             label += f"\\nv̄ = {fmt_value(adjoints[i])}"
         label = label.replace('"', '\\"')
-        style = ", style=dashed" if not prim.differentiable else ""
-        lines.append(f'  v{i} [label="{label}"{style}];')
-        for s in slots:
-            if s >= 0:
-                lines.append(f"  v{s} -> v{i};")
+        lines.append(f'  n{i} [label="{label}"{shape}];')
+        lines.extend(f"  n{s} -> n{i};" for s in slots if s >= 0)
     lines.append("}")
     return "\n".join(lines) + "\n"
