@@ -144,6 +144,12 @@ class Operators:
     def __or__(self, other: Operand | bool) -> Any:
         return P.compare(P.LOGICAL_OR, self, other)
 
+    def __rand__(self, other: Operand | bool) -> Any:
+        return P.compare(P.LOGICAL_AND, other, self)
+
+    def __ror__(self, other: Operand | bool) -> Any:
+        return P.compare(P.LOGICAL_OR, other, self)
+
     def __invert__(self) -> Any:
         return P.compare(P.LOGICAL_NOT, self)
 

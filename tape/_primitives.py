@@ -1517,6 +1517,10 @@ COMPARISON_ROWS: dict[np.ufunc, Primitive] = {
     np.logical_and: LOGICAL_AND,
     np.logical_or: LOGICAL_OR,
     np.logical_not: LOGICAL_NOT,
+    # `mask & v`, `mask | v` and `~v` on boolean arrays arrive as the bitwise ufuncs
+    np.bitwise_and: LOGICAL_AND,
+    np.bitwise_or: LOGICAL_OR,
+    np.invert: LOGICAL_NOT,
 }
 
 

@@ -147,7 +147,7 @@ class Program:
         return _plain(ans), grads
 
     def _grad_of(self, adj: list[Any], k: int) -> Any:
-        slot = self._inputs[k]
+        slot = self._inputs[k]  # (adj is indexed by slot, up to the output)
         g = adj[slot] if 0 <= slot < len(adj) else None
         shape = self._shapes[k]
         if g is None:
@@ -161,7 +161,8 @@ class Program:
         they carry a leading batch axis)."""
         tan: list[Any] = [None] * len(recs)
         for slot, t in tangents.items():
-            tan[slot] = t
+            if slot < len(recs):  # (an input first used after the last output: no effect)
+                tan[slot] = t
         for i, (p, slots, params, ins, ans) in enumerate(recs):
             prim = ROWS[p]
             if prim is INPUT or not prim.differentiable:
@@ -197,7 +198,7 @@ class Program:
         y, x = self._outputs[0], self._inputs[0]
         out_shape, in_shape = np.shape(_plain(recs[y][4])), self._shapes[0] or ()
         n, m = math.prod(in_shape), math.prod(out_shape)
-        if x < 0:
+        if x < 0 or x > y:  # the output does not depend on this input
             return np.zeros(out_shape + in_shape)
         if n <= m:
             basis = np.eye(n).reshape((n, *in_shape))
