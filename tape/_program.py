@@ -18,12 +18,13 @@ the tape (``where`` with a recorded comparison, ``maximum``, ``relu``, ``abs``, 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import _primitives as P
+from ._codegen import build
 from ._dual import Dual, make_dual
 from ._primitive import ROWS, Array, Value
 from ._tape import (
@@ -69,6 +70,8 @@ class Program:
         self._inputs = inputs
         self._outputs = outputs
         self._shapes = [np.shape(records[s][4]) if s >= 0 else None for s in inputs]
+        self._compiled: Callable[..., Any] | None = None
+        self._source: str | None = None
 
     def __len__(self) -> int:
         return len(self._records)
@@ -119,11 +122,8 @@ class Program:
                 v = call(prim, args, params or {})
             if prim is P.GUARD and not _same(_plain(v), ans):
                 made = ROWS[self._records[slots[0]][0]].name
-                raise TapeInvalidated(
-                    f"guard at record {i}: {params['kind'] if params else '?'}() of record "
-                    f"{slots[0]} ({made}) gave {ans!r} while recording and {_plain(v)!r} at "
-                    "these inputs; the Python code took another path here. Record again."
-                )
+                kind = params["kind"] if params else "?"
+                raise guard_message(i, kind, slots[0], made, ans, _plain(v))
             values[i] = v
             out.append((p, slots, params, args, v))
         return out
@@ -136,7 +136,41 @@ class Program:
 
     def value_and_grad(self, *xs: Value) -> tuple[Value, tuple[Value, ...]]:
         """Replay forward, then one reverse sweep: the first output (a scalar) and its
-        gradient with respect to every input, as a tuple."""
+        gradient with respect to every input, as a tuple.
+
+        The records are compiled (once, on the first call) into straight-line Python: a line
+        per record forward and a line per input backward (``source()`` shows it).
+        """
+        if self._compiled is None:
+            self._check_scalar_output()
+            self._source, self._compiled = build(self._records, self._inputs, self._outputs[0])
+        feed = self._feed(xs)
+        args = [feed.get(s, 0.0) for s in self._inputs]
+        y, grads = self._compiled(*args)
+        return _plain(y), tuple(self._as_gradient(g, k) for k, g in enumerate(grads))
+
+    def source(self) -> str:
+        """The Python source ``value_and_grad`` runs: the Wengert list as straight-line code,
+        forward then backward."""
+        if self._source is None:
+            self._check_scalar_output()
+            self._source, self._compiled = build(self._records, self._inputs, self._outputs[0])
+        return self._source
+
+    def _check_scalar_output(self) -> None:
+        shape = np.shape(_plain(self._records[self._outputs[0]][4]))
+        if shape != ():
+            raise ValueError(f"value_and_grad needs a scalar output; it has shape {shape}")
+
+    def _as_gradient(self, g: Any, k: int) -> Any:
+        shape = self._shapes[k]
+        if shape == () and not isinstance(g, np.ndarray):
+            return float(g)
+        return np.broadcast_to(np.asarray(g), shape or ()).copy() if np.shape(g) != shape else g
+
+    def value_and_grad_interpreted(self, *xs: Value) -> tuple[Value, tuple[Value, ...]]:
+        """``value_and_grad`` by the generic replay and sweep, record by record (what the
+        compiled code does, interpreted; kept as its reference)."""
         recs = self.replay(*xs)
         y = self._outputs[0]
         ans = recs[y][4]
@@ -238,6 +272,17 @@ class Program:
             shape = np.shape(_plain(like))
             return 0.0 if shape == () else np.zeros(shape)
         return _plain(t) if not isinstance(t, float | np.ndarray) else t
+
+
+def guard_message(
+    i: int, kind: str, slot: int, made_by: str, expected: Any, actual: Any
+) -> TapeInvalidated:
+    """The error for a guard that comes out differently at replay."""
+    return TapeInvalidated(
+        f"guard at record {i}: {kind}() of record {slot} ({made_by}) gave {expected!r} while "
+        f"recording and {actual!r} at these inputs; the Python code took another path here. "
+        "Record again."
+    )
 
 
 def _one(ans: Any) -> Any:

@@ -982,3 +982,42 @@ def test_replay_example_pieces() -> None:
         h, dh = h + 0.01 * math.sin(c * h), dh * (1.0 + 0.01 * c * math.cos(c * h))
     value, (g,) = prog.value_and_grad(-1.3)
     assert_same([value, g], [h, dh])
+
+
+# ----- the compiled form: the tape as straight-line Python ------------------------------------
+
+
+def test_source_is_the_wengert_list_as_straight_line_code() -> None:
+    x1, x2 = tp.Var(2.0), tp.Var(5.0)
+    with tp.Tape(persistent=True) as t:
+        y = tp.log(x1) + x1 * x2 - tp.sin(x2)
+    prog = t.compile(inputs=[x1, x2], outputs=[y])
+    src = prog.source()
+    assert src.startswith("def value_and_grad(x0, x1):")
+    forward = [ln for ln in src.splitlines() if ln.strip().startswith("v")]
+    assert len(forward) == len(t)  # one line per record
+    backward = [ln for ln in src.splitlines() if ln.strip().startswith("a")]
+    assert len(backward) == 1 + 8  # the seed, then one line per input of each record
+    value, (g1, g2) = prog.value_and_grad(3.0, 0.5)
+    assert value == pytest.approx(math.log(3.0) + 1.5 - math.sin(0.5), rel=1e-15)
+    assert g1 == pytest.approx(1 / 3.0 + 0.5, rel=1e-15)
+    assert g2 == pytest.approx(3.0 - math.cos(0.5), rel=1e-15)
+
+
+def test_compiled_and_interpreted_replay_agree_on_arrays_and_broadcasting() -> None:
+    rng = np.random.default_rng(7)
+    w0, b0 = rng.standard_normal((4, 3)), rng.standard_normal(3)
+    w, b = tp.Var(w0), tp.Var(b0)
+    data = rng.standard_normal((5, 4))
+    with tp.Tape(persistent=True) as t:
+        h = tp.tanh(data @ w + b)
+        loss = tp.mean(tp.logsumexp(h, axis=1)) + tp.maximum(h, 0.1).sum() * 0.5
+    prog = t.compile(inputs=[w, b], outputs=[loss])
+    for _ in range(3):
+        w1, b1 = rng.standard_normal((4, 3)), rng.standard_normal(3)
+        v_c, (gw_c, gb_c) = prog.value_and_grad(w1, b1)
+        v_i, (gw_i, gb_i) = prog.value_and_grad_interpreted(w1, b1)
+        assert v_c == v_i
+        np.testing.assert_array_equal(gw_c, gw_i)
+        np.testing.assert_array_equal(gb_c, gb_i)
+        assert np.shape(gb_c) == (3,)  # the broadcast bias gradient is summed back
