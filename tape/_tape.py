@@ -685,6 +685,8 @@ def bind2(prim: Primitive, x: Any, y: Any) -> Any:
         except Exception:
             return call(prim, (x, y), {})  # which raises it with the shapes named
         return ans if type(ans) is float else canonical(prim, ans)
+    if (tx is np.ndarray or tx is float) and (ty is np.ndarray or ty is float):
+        return call(prim, (x, y), {})
     stack = _STACK.get()
     if len(stack) != 1:
         return bind(prim, x, y)
