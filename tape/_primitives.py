@@ -950,6 +950,8 @@ def _matmul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
             return g * x
         return expand_dims(x, -1) * expand_dims(g, -2)  # (n, 1) · (..., 1, k)
     if ndim(y) == 1:
+        if ndim(x) == 2:  # gᵀ x: one matrix product, also for k cotangents at once (k, m)
+            return matmul(g, x)
         return squeeze(matmul(swapaxes(x, -1, -2), expand_dims(g, -1)), -1)
     return matmul(swapaxes(x, -1, -2), g)
 
@@ -967,6 +969,8 @@ def _matmul_jvp_x(dx: Any, ans: Any, x: Any, y: Any) -> Any:
 
 def _matmul_jvp_y(dy: Any, ans: Any, x: Any, y: Any) -> Any:
     b = _batch(dy, y)
+    if ndim(y) == 1 and ndim(x) == 2:  # x dy as dy xᵀ: one matrix product for k directions
+        return matmul(dy, swapaxes(x, -1, -2))
     if ndim(y) == 1:  # y as a column (n, 1), lined up with x's batch axes
         col = reshape(dy, b + (1,) * builtins.max(ndim(x) - 2, 0) + (_shape_of(y)[0], 1))
         return squeeze(matmul(x, col), -1)

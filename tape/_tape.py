@@ -675,8 +675,9 @@ def bind1(prim: Primitive, x: Any) -> Any:
 
 
 def bind2(prim: Primitive, x: Any, y: Any) -> Any:
-    """``bind(prim, x, y)`` with the most common case written out: Vars of the one active
-    tape holding plain values, or Python numbers. Everything else goes to bind."""
+    """``bind(prim, x, y)`` with the most common case written out: inputs that are Vars of
+    the one active tape, leaves (Vars on no tape, as parameters are), Python numbers or
+    arrays. Everything else goes to bind."""
     tx = type(x)
     ty = type(y)
     if tx is float and ty is float:  # plain values (as in a sweep): nothing to record
@@ -691,30 +692,43 @@ def bind2(prim: Primitive, x: Any, y: Any) -> Any:
     if len(stack) != 1:
         return bind(prim, x, y)
     tape = stack[0]
+    # each input: its value, and its slot (-1 a constant, -2 a leaf new to this tape)
     if tx is Var:
-        if x._tape is not tape:
+        if x._tape is tape:
+            xv, sx = x._value, x._slot
+        elif x._tape is None:
+            found = tape._leaves.get(id(x))
+            if found is not None and found[0] is x:
+                sx = found[1]
+                xv = tape._records[sx][4]
+            else:
+                xv, sx = x._value, -2
+        else:
             return bind(prim, x, y)
-        xv = x._value
-        sx = x._slot
-    elif tx is float or tx is int:
-        xv = float(x)
-        sx = -1
+    elif tx is float or tx is int or tx is np.ndarray:
+        xv, sx = (x if tx is np.ndarray else float(x)), -1
     else:
         return bind(prim, x, y)
     if ty is Var:
-        if y._tape is not tape:
+        if y._tape is tape:
+            yv, sy = y._value, y._slot
+        elif y._tape is None:
+            found = tape._leaves.get(id(y))
+            if found is not None and found[0] is y:
+                sy = found[1]
+                yv = tape._records[sy][4]
+            else:
+                yv, sy = y._value, -2
+        else:
             return bind(prim, x, y)
-        yv = y._value
-        sy = y._slot
-    elif ty is float or ty is int:
-        yv = float(y)
-        sy = -1
+    elif ty is float or ty is int or ty is np.ndarray:
+        yv, sy = (y if ty is np.ndarray else float(y)), -1
     else:
         return bind(prim, x, y)
     txv = type(xv)
     tyv = type(yv)
     if (
-        (sx < 0 and sy < 0)
+        (sx == -1 and sy == -1)
         or (txv is not float and txv is not np.ndarray)
         or (tyv is not float and tyv is not np.ndarray)
         or tape._state != "active"
@@ -731,7 +745,23 @@ def bind2(prim: Primitive, x: Any, y: Any) -> Any:
         or not prim.differentiable
     ):
         ans = canonical(prim, ans)
+    # computed without error: now register new leaves and lock array constants
     records = tape._records
+    if sx == -2:
+        sx = len(records)
+        records.append((INPUT.index, (), None, (), xv))
+        tape._leaves[id(x)] = (x, sx)
+    if sy == -2:
+        if y is x:
+            sy = sx
+        else:
+            sy = len(records)
+            records.append((INPUT.index, (), None, (), yv))
+            tape._leaves[id(y)] = (y, sy)
+    if sx == -1 and txv is np.ndarray and (xv.flags.writeable or id(xv) in _LOCKS):
+        tape._locked.extend(_lock(xv))
+    if sy == -1 and tyv is np.ndarray and (yv.flags.writeable or id(yv) in _LOCKS):
+        tape._locked.extend(_lock(yv))
     slot = len(records)
     if tape.check_finite:
         _check_finite_value(slot, prim, (xv, yv), ans)
