@@ -43,11 +43,15 @@ def plain(v: Any) -> Any:
 
 def _shape_of(v: Any) -> tuple[int, ...]:
     """The shape of a float, array, Var or Dual (``()`` for a float)."""
+    if type(v) is np.ndarray:
+        return tuple(v.shape)
     return () if type(v) is float else tuple(np.shape(plain(v)))
 
 
 def ndim(v: Any) -> int:
     """The number of axes of a float, array, Var or Dual."""
+    if type(v) is np.ndarray:
+        return int(v.ndim)
     return len(_shape_of(v))
 
 
@@ -102,6 +106,8 @@ def _unreduce(g: Any, x: Any, axis: Axis, keepdims: bool) -> Any:
     if xs == ():
         return g
     ks = _keep_shape(xs, axis)
+    if type(g) is float or type(g) is np.ndarray:  # plain: NumPy directly
+        return np.broadcast_to(np.reshape(g, ks), xs)
     if _shape_of(g) != ks:
         g = reshape(g, ks)
     return broadcast_to(g, xs)
@@ -122,10 +128,11 @@ def _sgn(x: Any) -> Any:
 
 
 def _mask(cond: Any) -> Any:
-    """A boolean condition as 0.0/1.0 in a float or array (a constant)."""
+    """A boolean condition as a multiplier: 0.0/1.0 for a scalar, the boolean array itself
+    for arrays (NumPy multiplies by it without a conversion pass)."""
     if isinstance(cond, bool | np.bool_):
         return 1.0 if cond else 0.0
-    return cond.astype(np.float64)
+    return cond
 
 
 def _fmt_params(params: dict[str, Any]) -> str:

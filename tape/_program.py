@@ -164,7 +164,7 @@ class Program:
 
     def _as_gradient(self, g: Any, k: int) -> Any:
         shape = self._shapes[k]
-        if shape == () and not isinstance(g, np.ndarray):
+        if shape == () and (not isinstance(g, np.ndarray) or g.dtype == np.float64):
             return float(g)
         return np.broadcast_to(np.asarray(g), shape or ()).copy() if np.shape(g) != shape else g
 

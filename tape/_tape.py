@@ -517,6 +517,8 @@ def unbroadcast(ct: Any, like: Any) -> Any:
     to = _shape(like)
     if _shape(ct) == to:
         return ct
+    if type(ct) is np.ndarray:  # plain: NumPy directly
+        return canonical(P.SUM_TO, P._sum_to_impl(ct, to))
     return P.sum_to(ct, to)
 
 
