@@ -941,6 +941,11 @@ def std(x: Any, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Any
 # ----- linear algebra ----------------------------------------------------------------------------
 
 
+def _mT(v: Any) -> Any:
+    """The last two axes swapped (a view for plain arrays)."""
+    return np.swapaxes(v, -1, -2) if type(v) is np.ndarray else swapaxes(v, -1, -2)
+
+
 def _matmul_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     if ndim(y) == 1:
         if ndim(x) == 1:
@@ -948,7 +953,7 @@ def _matmul_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
         return expand_dims(g, -1) * y  # (..., m) → (..., m, n)
     if ndim(x) == 1:
         return squeeze(matmul(y, expand_dims(g, -1)), -1)  # (..., n, k) @ (..., k, 1)
-    return matmul(g, swapaxes(y, -1, -2))
+    return matmul(g, _mT(y))
 
 
 def _matmul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
@@ -959,8 +964,8 @@ def _matmul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
     if ndim(y) == 1:
         if ndim(x) == 2:  # gᵀ x: one matrix product, also for k cotangents at once (k, m)
             return matmul(g, x)
-        return squeeze(matmul(swapaxes(x, -1, -2), expand_dims(g, -1)), -1)
-    return matmul(swapaxes(x, -1, -2), g)
+        return squeeze(matmul(_mT(x), expand_dims(g, -1)), -1)
+    return matmul(_mT(x), g)
 
 
 def _matmul_jvp_x(dx: Any, ans: Any, x: Any, y: Any) -> Any:
@@ -977,7 +982,7 @@ def _matmul_jvp_x(dx: Any, ans: Any, x: Any, y: Any) -> Any:
 def _matmul_jvp_y(dy: Any, ans: Any, x: Any, y: Any) -> Any:
     b = _batch(dy, y)
     if ndim(y) == 1 and ndim(x) == 2:  # x dy as dy xᵀ: one matrix product for k directions
-        return matmul(dy, swapaxes(x, -1, -2))
+        return matmul(dy, _mT(x))
     if ndim(y) == 1:  # y as a column (n, 1), lined up with x's batch axes
         col = reshape(dy, b + (1,) * builtins.max(ndim(x) - 2, 0) + (_shape_of(y)[0], 1))
         return squeeze(matmul(x, col), -1)
@@ -1016,7 +1021,7 @@ def matmul(x: Array, y: Dual) -> Dual: ...
 def matmul(x: Array, y: Array) -> Array: ...
 def matmul(x: Any, y: Any) -> Any:
     """Matrix product ``x @ y`` with NumPy's rules for 1-d operands and batch broadcasting."""
-    return bind(MATMUL, x, y)
+    return bind2(MATMUL, x, y)
 
 
 @overload
