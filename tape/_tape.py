@@ -694,7 +694,9 @@ def bind2(prim: Primitive, x: Any, y: Any) -> Any:
     if len(stack) != 1:
         return bind(prim, x, y)
     tape = stack[0]
-    # each input: its value, and its slot (-1 a constant, -2 a leaf new to this tape)
+    # each input: its value, and its slot (-1 a constant, -2 a leaf new to this tape). The
+    # two inputs' blocks are the same code written twice on purpose: a helper function
+    # called per input would cost this, the hottest path of recording, a call each.
     if tx is Var:
         if x._tape is tape:
             xv, sx = x._value, x._slot
