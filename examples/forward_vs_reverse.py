@@ -64,12 +64,18 @@ def compare(n: int, m: int, rng: np.random.Generator) -> tuple[float, float]:
 def table(rows: list[tuple[int, int, float, float]], vary: str) -> str:
     """One line per (n, m): the time of each mode and what it pushed through f."""
     head = f"  {'n':>5} {'m':>5}   {'jacfwd':>9}  {'pass carries':<16} {'jacrev':>9}  "
-    lines = [head + f"{'sweep carries':<16} faster"]
-    prev = None
-    for n, m, tf, tr in rows:
-        winner = "fwd" if tf < tr else "rev"
-        mark = "  ← crossover" if prev is not None and winner != prev else ""
-        prev = winner
+    lines = [head + f"{'sweep carries':<16} faster (≈: within 10 %)"]
+    winners = [
+        "≈" if abs(tf - tr) < 0.1 * min(tf, tr) else ("fwd" if tf < tr else "rev")
+        for _, _, tf, tr in rows
+    ]
+    # the crossover: the first row from which the mode that wins at the largest size wins on
+    last = winners[-1]
+    cross = next((i for i in range(len(rows)) if all(w in (last, "≈") for w in winners[i:])), None)
+    if cross is not None and (cross == 0 or winners[cross] != last):
+        cross = next((i for i in range(cross, len(rows)) if winners[i] == last), None)
+    for i, ((n, m, tf, tr), winner) in enumerate(zip(rows, winners, strict=True)):
+        mark = "  ← crossover" if i == cross and i > 0 and last != "≈" else ""
         lines.append(
             f"  {n:>5} {m:>5}   {tf * 1e3:>7.3f}ms  {f'{n} tangents':<16} {tr * 1e3:>7.3f}ms  "
             f"{f'{m} cotangents':<16} {winner}{mark}"
