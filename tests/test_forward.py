@@ -15,13 +15,15 @@ primitives as on n = 5.
 from __future__ import annotations
 
 import math
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pytest
+from _draw import Shape, draw
+from _draw import draw_array as arr
+from _draw import keyed_rng as _rng
 
 import tape as tp
 from tape import _tape
@@ -29,8 +31,6 @@ from tape._primitives import scatter_add, sum_to
 from tape.testing import numerical_jacobian
 
 Fn = Callable[..., Any]
-Shape = tuple[int, ...] | None
-"""An input's shape; None means a Python float (the float path)."""
 
 FWD_REV_RTOL = 1e-10
 FD_RTOL = 1e-6
@@ -38,43 +38,6 @@ FD_ATOL = 1e-7
 
 
 # ----- inputs ----------------------------------------------------------------------------------
-
-
-def _rng(key: str) -> np.random.Generator:
-    return np.random.default_rng(zlib.crc32(key.encode()))
-
-
-def draw(shape: Shape, kind: str, key: str) -> tp.Value:
-    """A deterministic input from a domain away from kinks and poles.
-
-    real (-2, 2); pos (0.5, 2); nonzero ±(0.3, 2); small (-1, 1); gt-1 (-0.5, 2);
-    prod ±(0.5, 1.5); distinct: values at least 0.3 apart (no ties for max/min).
-    """
-    rng = _rng(key)
-    size: tuple[int, ...] = () if shape is None else shape
-    n = math.prod(size)
-    if kind == "real":
-        a = rng.uniform(-2.0, 2.0, size)
-    elif kind == "pos":
-        a = rng.uniform(0.5, 2.0, size)
-    elif kind == "nonzero":
-        a = rng.choice([-1.0, 1.0], size) * rng.uniform(0.3, 2.0, size)
-    elif kind == "small":
-        a = rng.uniform(-1.0, 1.0, size)
-    elif kind == "gt-1":
-        a = rng.uniform(-0.5, 2.0, size)
-    elif kind == "prod":
-        a = rng.choice([-1.0, 1.0], size) * rng.uniform(0.5, 1.5, size)
-    elif kind == "distinct":
-        a = ((rng.permutation(n) - n / 2) * 0.5 + rng.uniform(-0.1, 0.1, n)).reshape(size)
-    else:
-        raise ValueError(kind)
-    return float(a) if shape is None else np.asarray(a, dtype=np.float64)
-
-
-def arr(shape: tuple[int, ...], kind: str, key: str) -> tp.Array:
-    """``draw`` that always gives an array (for constants)."""
-    return np.asarray(draw(shape, kind, key), dtype=np.float64)
 
 
 def apart(sx: Shape, sy: Shape, key: str) -> tuple[tp.Value, tp.Value]:

@@ -12,62 +12,23 @@ from __future__ import annotations
 import inspect
 import itertools
 import math
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pytest
+from _draw import Shape, draw, draw_array
+from _draw import keyed_rng as _rng
 
 import tape as tp
 from tape._primitives import scatter_add, sum_to
 from tape.testing import check_grads
 
-Shape = tuple[int, ...] | None
-"""An argument's shape; None means a Python float (the float path)."""
-
 Fn = Callable[..., Any]
 
 
 # ----- inputs ----------------------------------------------------------------------------------
-
-
-def _rng(key: str) -> np.random.Generator:
-    return np.random.default_rng(zlib.crc32(key.encode()))
-
-
-def draw(shape: Shape, kind: str, key: str) -> tp.Value:
-    """A deterministic input of ``shape`` from the domain ``kind`` (away from kinks and poles).
-
-    Kinds: real (-2, 2); pos (0.5, 2); nonzero ±(0.3, 2); small (-1, 1); gt-1 (-0.5, 2);
-    prod ±(0.5, 1.5); distinct: values at least 0.3 apart (no ties for max/min).
-    """
-    rng = _rng(key)
-    size: tuple[int, ...] = () if shape is None else shape
-    n = math.prod(size)
-    if kind == "real":
-        a = rng.uniform(-2.0, 2.0, size)
-    elif kind == "pos":
-        a = rng.uniform(0.5, 2.0, size)
-    elif kind == "nonzero":
-        a = rng.choice([-1.0, 1.0], size) * rng.uniform(0.3, 2.0, size)
-    elif kind == "small":
-        a = rng.uniform(-1.0, 1.0, size)
-    elif kind == "gt-1":
-        a = rng.uniform(-0.5, 2.0, size)
-    elif kind == "prod":
-        a = rng.choice([-1.0, 1.0], size) * rng.uniform(0.5, 1.5, size)
-    elif kind == "distinct":
-        a = ((rng.permutation(n) - n / 2) * 0.5 + rng.uniform(-0.1, 0.1, n)).reshape(size)
-    else:
-        raise ValueError(kind)
-    return float(a) if shape is None else np.asarray(a, dtype=np.float64)
-
-
-def draw_array(shape: tuple[int, ...], kind: str, key: str) -> tp.Array:
-    """``draw`` for a constant operand: always an array."""
-    return np.asarray(draw(shape, kind, key), dtype=np.float64)
 
 
 def draw_apart(shapes: tuple[Shape, Shape], key: str, margin: float = 0.1) -> list[tp.Value]:
