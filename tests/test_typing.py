@@ -155,3 +155,26 @@ if TYPE_CHECKING:
         t.gradient(x, 1.0)  # type: ignore[call-overload]
         t.jacobian(x, [x])  # type: ignore[arg-type]
         tp.Tape(persistent="yes")  # type: ignore[arg-type]
+
+
+def test_duals_and_transforms_keep_their_types() -> None:
+    d = tp.Dual(np.array([0.5, 1.0]), np.array([1.0, 0.0]))
+    e = assert_type(tp.sin(d), tp.Dual)
+    assert isinstance(e, tp.Dual)
+    np.testing.assert_allclose(e.tangent, [np.cos(0.5), 0.0])
+    s = assert_type(tp.sum(d * d), tp.Dual)
+    assert isinstance(s, tp.Dual) and s.tangent == 1.0  # d/dx0 of Σ x² at x0 = 0.5
+    m = assert_type(tp.matmul(np.eye(2), d), tp.Dual)
+    assert isinstance(m, tp.Dual)
+    assert_type(tp.maximum(d, 0.7), tp.Dual)
+    assert_type(tp.where(A[:2] > 1.5, d, 0.0), tp.Dual)
+
+    def f(x: tp.Array) -> tp.Value:  # NumPy-style code: at run time x is a Var or a Dual
+        return tp.sum(x * x)
+
+    g = assert_type(tp.grad(f)(A), tp.Value)
+    gs = assert_type(tp.grad(f, argnums=(0,))(A), tuple[tp.Value, ...])
+    j = assert_type(tp.jacfwd(f)(A), tp.Array)
+    np.testing.assert_allclose(g, 2 * A)
+    np.testing.assert_allclose(gs[0], 2 * A)
+    np.testing.assert_allclose(j, 2 * A)
