@@ -49,3 +49,10 @@ def draw(shape: Shape, kind: str, key: str) -> tp.Value:
 def draw_array(shape: tuple[int, ...], kind: str, key: str) -> tp.Array:
     """``draw`` for a constant operand: always an array."""
     return np.asarray(draw(shape, kind, key), dtype=np.float64)
+
+
+def shape_id(shape: Shape) -> str:
+    """A test id for a shape: ``float`` for a Python float, ``0d``, or ``3x4``."""
+    if shape is None:
+        return "float"
+    return "x".join(map(str, shape)) if shape else "0d"

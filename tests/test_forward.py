@@ -24,6 +24,7 @@ import pytest
 from _draw import Shape, draw
 from _draw import draw_array as arr
 from _draw import keyed_rng as _rng
+from _draw import shape_id as sid
 
 import tape as tp
 from tape import _tape
@@ -48,12 +49,6 @@ def apart(sx: Shape, sy: Shape, key: str) -> tuple[tp.Value, tp.Value]:
         if np.min(np.abs(np.subtract(x, y))) > 0.2:
             return x, y
     raise AssertionError("no separated inputs found")
-
-
-def sid(shape: Shape) -> str:
-    if shape is None:
-        return "float"
-    return "x".join(map(str, shape)) if shape else "0d"
 
 
 # ----- the case table --------------------------------------------------------------------------

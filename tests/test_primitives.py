@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _draw import Shape, draw, draw_array
+from _draw import Shape, draw, draw_array, shape_id
 from _draw import keyed_rng as _rng
 
 import tape as tp
@@ -47,12 +47,6 @@ def away_from(a: tp.Value, points: Sequence[float], margin: float = 0.1) -> tp.V
     for p in points:
         arr = np.where(np.abs(arr - p) < margin, p + 2 * margin, arr)
     return float(arr) if isinstance(a, float) else arr
-
-
-def shape_id(shape: Shape) -> str:
-    if shape is None:
-        return "float"
-    return "x".join(map(str, shape)) if shape else "0d"
 
 
 # ----- the case table -------------------------------------------------------------------------
