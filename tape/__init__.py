@@ -21,8 +21,7 @@ from ._primitive import PRIMITIVES as PRIMITIVES
 from ._primitive import Array as Array
 from ._primitive import Primitive as Primitive
 from ._primitive import Value as Value
-from ._primitives import FUNCTIONS as _FUNCTIONS
-from ._primitives import UFUNCS as _UFUNCS
+from ._primitives import SUPPORTED_NUMPY as SUPPORTED_NUMPY
 from ._primitives import abs as abs
 from ._primitives import add as add
 from ._primitives import broadcast_to as broadcast_to
@@ -87,11 +86,6 @@ from .transforms import jacrev as jacrev
 from .transforms import jvp as jvp
 from .transforms import value_and_grad as value_and_grad
 from .transforms import vjp as vjp
-
-SUPPORTED_NUMPY: tuple[str, ...] = tuple(
-    sorted({f"np.{u.__name__}" for u in _UFUNCS} | {f"np.{f.__name__}" for f in _FUNCTIONS})
-)
-"""Names of the NumPy ufuncs and functions that are recorded when called on a Var."""
 
 __all__ = [
     "PRIMITIVES",

@@ -1658,6 +1658,12 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
 """NumPy functions that reach tape's function of the same name when called on a Var."""
 
 
+SUPPORTED_NUMPY: tuple[str, ...] = tuple(
+    sorted({f"np.{u.__name__}" for u in UFUNCS} | {f"np.{f.__name__}" for f in FUNCTIONS})
+)
+"""Names of the NumPy ufuncs and functions that are recorded when called on a Var."""
+
+
 def array_function(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """``Var.__array_function__``: route a NumPy function to tape's, or refuse clearly."""
     ours = FUNCTIONS.get(func)
