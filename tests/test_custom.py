@@ -377,9 +377,14 @@ def test_check_grads_catches_a_wrong_vjp_rule() -> None:
     with pytest.raises(AssertionError) as e:
         check_grads(sin_bad_vjp, [SIN_X])
     msg = str(e.value)
-    assert "reverse-mode" in msg
-    assert re.search(r"at index \(\d+,\)", msg), msg
-    with pytest.raises(AssertionError, match=r"reverse-mode.*index \(\d+,\)"):
+    assert "reverse-mode Jacobian (jacrev" in msg and "of argument 0" in msg
+    i = re.search(r"at index \((\d+), (\d+)\) = ∂out\[(\d+)\]/∂x0\[(\d+)\]", msg)
+    assert i is not None, msg
+    assert i[1] == i[2] == i[3] == i[4], "the wrong entries are on the diagonal"
+    k = int(i[1])
+    assert f"got {2 * math.cos(SIN_X[k])!r}, numerical " in msg, msg
+    assert "np.float64" not in msg and "rtol=1e-05, atol=1e-06" in msg
+    with pytest.raises(AssertionError, match=r"reverse-mode.*index \(\d+, \d+\)"):
         check_grads(sin_bad_vjp, [SIN_X], modes=("rev",))
     with pytest.raises(AssertionError, match=r"reverse-mode.*index"):
         check_grads(sin_bad_vjp, [0.7], modes=("rev",))
@@ -390,8 +395,8 @@ def test_check_grads_catches_a_wrong_jvp_rule_only_in_forward_mode() -> None:
     with pytest.raises(AssertionError) as e:
         check_grads(sin_bad_jvp, [SIN_X])
     msg = str(e.value)
-    assert "forward-mode" in msg
-    assert re.search(r"at index \(\d+,\)", msg), msg
+    assert "forward-mode Jacobian (jacfwd" in msg
+    assert re.search(r"at index \(\d+, \d+\) = ∂out\[\d+\]/∂x0\[\d+\]", msg), msg
     with pytest.raises(AssertionError, match=r"forward-mode.*index \(\)"):
         check_grads(sin_bad_jvp, [0.7], modes=("fwd",))
     check_grads(sin_bad_jvp, [SIN_X], modes=("rev",))  # reverse mode never runs the JVP
@@ -400,14 +405,14 @@ def test_check_grads_catches_a_wrong_jvp_rule_only_in_forward_mode() -> None:
 @pytest.mark.parametrize("mode", ["rev", "fwd"])
 def test_check_grads_order_2_catches_rules_that_are_not_differentiable(mode: str) -> None:
     check_grads(sin_numpy_rules, [SIN_X], order=1, modes=(mode,))  # values are right
-    with pytest.raises(AssertionError, match=r"index \(\d+,\)"):
+    with pytest.raises(AssertionError, match=r"order 2.*index \(\d+, \d+\)"):
         check_grads(sin_numpy_rules, [SIN_X], order=2, modes=(mode,))
 
 
 @pytest.mark.parametrize("mode", ["rev", "fwd"])
 def test_check_grads_order_2_catches_stop_gradient_in_a_rule(mode: str) -> None:
     check_grads(sin_stopped_rules, [SIN_X], order=1, modes=(mode,))
-    with pytest.raises(AssertionError, match=r"index \(\d+,\)"):
+    with pytest.raises(AssertionError, match=r"order 2.*index \(\d+, \d+\)"):
         check_grads(sin_stopped_rules, [SIN_X], order=2, modes=(mode,))
 
 
@@ -417,3 +422,279 @@ def test_wrong_second_derivative_is_the_expected_one() -> None:
     np.testing.assert_array_equal(h, np.zeros((4, 4)))
     h_good = tp.jacrev(tp.grad(lambda x: tp.sum(tp.sin(x))))(SIN_X)
     np.testing.assert_allclose(h_good, np.diag(-np.sin(SIN_X)), rtol=1e-15)
+
+
+# ----- rules written for one tangent, in vector mode (jacfwd, jacrev, hessian) ---------------
+#
+# A linear solve x = A⁻¹b with its rules written, naturally, for one tangent:
+#   ẋ = A⁻¹(ḃ − Ȧx),  b̄ = A⁻ᵀx̄,  Ā = −b̄ xᵀ.
+# Given k stacked tangents (k, n), np.linalg.solve reads them as one (n, k) matrix: with
+# k = n it silently solves the transpose, and jacfwd and jacrev came out A⁻ᵀ instead of A⁻¹.
+
+
+def _solve_vjp_a(g: Any, x: Any, a: Any, b: Any) -> Any:
+    return -tp.outer(solve(tp.transpose(a), g), x)
+
+
+def _solve_vjp_b(g: Any, x: Any, a: Any, b: Any) -> Any:
+    return solve(tp.transpose(a), g)
+
+
+def _solve_jvp_a(da: Any, x: Any, a: Any, b: Any) -> Any:
+    return -solve(a, da @ x)
+
+
+def _solve_jvp_b(db: Any, x: Any, a: Any, b: Any) -> Any:
+    return solve(a, db)
+
+
+@tp.primitive(vjp=[_solve_vjp_a, _solve_vjp_b], jvp=[_solve_jvp_a, _solve_jvp_b], name="solve_test")
+def solve(a: tp.Array, b: tp.Array) -> tp.Array:
+    """A⁻¹ b for a square A and a vector b."""
+    return np.linalg.solve(a, b)
+
+
+SOLVE_A = np.array([[3.0, 1.0, -0.5], [0.2, 2.0, 1.0], [-1.0, 0.4, 4.0]])  # not symmetric
+SOLVE_B = np.array([1.0, -2.0, 0.5])
+SOLVE_AI = np.linalg.inv(SOLVE_A)
+
+
+def solve_jacobians(a: tp.Array, b: tp.Array) -> tuple[tp.Array, tp.Array]:
+    """∂x/∂A = −A⁻¹ ⊗ x (∂xᵢ/∂Aⱼₖ = −(A⁻¹)ᵢⱼ xₖ) and ∂x/∂b = A⁻¹."""
+    ai = np.linalg.inv(a)
+    x = ai @ b
+    return -np.einsum("ij,k->ijk", ai, x), ai
+
+
+def test_solve_test_matrix_is_not_symmetric() -> None:
+    assert np.max(np.abs(SOLVE_AI - SOLVE_AI.T)) > 0.05  # A⁻ᵀ would be caught
+
+
+@pytest.mark.parametrize("how", ["jacfwd", "jacrev", "jacobian-fwd", "jacobian-rev"])
+def test_custom_rules_for_one_tangent_give_the_right_jacobian(how: str) -> None:
+    jacs: dict[str, Callable[[Fn, Any], Fn]] = {
+        "jacfwd": tp.jacfwd,
+        "jacrev": tp.jacrev,
+        "jacobian-fwd": lambda f, a: tp.jacobian(f, a, mode="fwd"),
+        "jacobian-rev": lambda f, a: tp.jacobian(f, a, mode="rev"),
+    }
+    jac = jacs[how]
+    f: Fn = solve
+    ja, jb = jac(f, (0, 1))(SOLVE_A, SOLVE_B)
+    want_a, want_b = solve_jacobians(SOLVE_A, SOLVE_B)
+    np.testing.assert_allclose(jb, want_b, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(ja, want_a, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(jac(f, 1)(SOLVE_A, SOLVE_B), SOLVE_AI, rtol=1e-13, atol=1e-15)
+
+
+def test_custom_rules_for_one_tangent_in_jvp_with_a_batch_of_tangents() -> None:
+    # tp.jvp takes tangents with a leading batch axis: J·vᵢ for each vᵢ
+    vs = np.array([[1.0, 0.0, 0.0], [0.5, -1.0, 2.0], [0.0, 0.0, 1.0], [1.0, 1.0, 1.0]])
+    _, t = tp.jvp(lambda b: solve(SOLVE_A, b), (SOLVE_B,), (vs,))
+    np.testing.assert_allclose(t, vs @ SOLVE_AI.T, rtol=1e-13, atol=1e-15)
+
+
+def half_sq_norm_of_solve(b: Any) -> Any:
+    """f(b) = ½‖A⁻¹b‖²: ∇f = A⁻ᵀA⁻¹b, H = A⁻ᵀA⁻¹."""
+    return 0.5 * tp.sum(tp.square(solve(SOLVE_A, b)))
+
+
+def half_sq_norm_of_solve_in_a(a: Any) -> Any:
+    """g(A) = ½‖A⁻¹b‖²: ∇g = −A⁻ᵀ x xᵀ with x = A⁻¹b."""
+    return 0.5 * tp.sum(tp.square(solve(a, SOLVE_B)))
+
+
+def hessian_in_a_closed_form(a: tp.Array) -> tp.Array:
+    """∂²g/∂Aⱼₖ∂Aₗₘ = (A⁻¹ₘⱼ yₗ + (A⁻ᵀA⁻¹)ⱼₗ xₘ) xₖ + yⱼ A⁻¹ₖₗ xₘ, y = A⁻ᵀx."""
+    ai = np.linalg.inv(a)
+    x = ai @ SOLVE_B
+    y = ai.T @ x
+    h = np.einsum("mj,l,k->jklm", ai, y, x)
+    h += np.einsum("jl,m,k->jklm", ai.T @ ai, x, x)
+    h += np.einsum("j,kl,m->jklm", y, ai, x)
+    return np.asarray(h)
+
+
+def test_the_closed_form_hessian_in_a_is_the_derivative_of_the_gradient() -> None:
+    def grad_in_a(a: tp.Array) -> tp.Array:  # ∇g = −y xᵀ
+        x = np.linalg.solve(a, SOLVE_B)
+        return np.asarray(-np.outer(np.linalg.solve(a.T, x), x))
+
+    eps = 1e-6
+    num = np.zeros((3, 3, 3, 3))
+    for lm in np.ndindex(3, 3):
+        e = np.zeros((3, 3))
+        e[lm] = eps
+        num[(Ellipsis, *lm)] = (grad_in_a(SOLVE_A + e) - grad_in_a(SOLVE_A - e)) / (2 * eps)
+    np.testing.assert_allclose(hessian_in_a_closed_form(SOLVE_A), num, rtol=1e-7, atol=1e-9)
+
+
+SECOND_ORDER: dict[str, Callable[[Fn], Fn]] = {
+    "hessian": tp.hessian,
+    "jacfwd(grad)": lambda f: tp.jacfwd(tp.grad(f)),
+    "jacrev(grad)": lambda f: tp.jacrev(tp.grad(f)),
+    "jacfwd(jacrev)": lambda f: tp.jacfwd(tp.jacrev(f)),
+    "jacrev(jacrev)": lambda f: tp.jacrev(tp.jacrev(f)),
+    "jacrev(jacfwd)": lambda f: tp.jacrev(tp.jacfwd(f)),
+    "jacfwd(jacfwd)": lambda f: tp.jacfwd(tp.jacfwd(f)),
+}
+
+
+@pytest.mark.parametrize("how", list(SECOND_ORDER))
+def test_second_derivatives_through_rules_for_one_tangent(how: str) -> None:
+    # the nested cases: the batched sweeps push dual numbers with k tangents through the VJP
+    # rules, which call solve, whose JVP then meets the batch
+    h = SECOND_ORDER[how](half_sq_norm_of_solve)(SOLVE_B)
+    np.testing.assert_allclose(h, SOLVE_AI.T @ SOLVE_AI, rtol=1e-12, atol=1e-14)
+    ha = SECOND_ORDER[how](half_sq_norm_of_solve_in_a)(SOLVE_A)
+    assert np.shape(ha) == (3, 3, 3, 3)
+    np.testing.assert_allclose(ha, hessian_in_a_closed_form(SOLVE_A), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(ha, np.transpose(ha, (2, 3, 0, 1)), rtol=1e-12, atol=1e-14)
+
+
+def test_hvp_through_rules_for_one_tangent() -> None:
+    v = np.array([0.3, -1.0, 2.0])
+    hv = tp.hvp(half_sq_norm_of_solve, SOLVE_B, v)
+    np.testing.assert_allclose(hv, SOLVE_AI.T @ SOLVE_AI @ v, rtol=1e-12)
+
+
+def test_check_grads_passes_the_solve_with_rules_for_one_tangent() -> None:
+    check_grads(solve, [SOLVE_A, SOLVE_B], order=2)
+    check_grads(half_sq_norm_of_solve, [SOLVE_B], order=2)
+
+
+# How the rules meet k directions: counting their calls and the tangents they see.
+
+
+class Spy:
+    """A JVP rule's arguments, recorded: the shape of each tangent it was given."""
+
+    def __init__(self) -> None:
+        self.shapes: list[tuple[int, ...]] = []
+
+    def seen(self, d: Any) -> None:
+        self.shapes.append(tuple(np.shape(_const(d))))
+
+
+SPY_BATCHED, SPY_DEFAULT, SPY_ONE, SPY_SOLVE = Spy(), Spy(), Spy(), Spy()
+
+
+def _spied(spy: Spy, rule: Fn) -> Fn:
+    def wrapped(d: Any, *rest: Any) -> Any:
+        spy.seen(d)
+        return rule(d, *rest)
+
+    return wrapped
+
+
+def _cube_vjp(g: Any, ans: Any, x: Any) -> Any:
+    return g * 3.0 * x * x
+
+
+def _cube_jvp(d: Any, ans: Any, x: Any) -> Any:
+    return d * 3.0 * x * x  # broadcasts: right for a batch of tangents too
+
+
+def _registered(name: str, spy: Spy, **flags: Any) -> Fn:
+    """The cube primitive ``name`` with a spied JVP, registered on first use (made here, not
+    at import, so that this file also runs against a tape without the ``batched`` flag)."""
+    if name in tp.PRIMITIVES:
+        return tp.CustomPrimitive(tp.PRIMITIVES[name], None)
+
+    def cube(x: tp.Value) -> tp.Value:
+        return x * x * x
+
+    return tp.primitive(vjp=_cube_vjp, jvp=_spied(spy, _cube_jvp), name=name, **flags)(cube)
+
+
+def _solve_b_vjp(g: Any, x: Any, b: Any, a: Any) -> Any:
+    return solve(tp.transpose(a), g)
+
+
+def _solve_b_jvp(db: Any, x: Any, b: Any, a: Any) -> Any:
+    return solve(a, db)
+
+
+@tp.primitive(
+    vjp=[_solve_b_vjp, None],
+    jvp=[_spied(SPY_SOLVE, _solve_b_jvp), None],
+    name="solve_b_spied_test",
+)
+def solve_b_spied(b: tp.Array, a: tp.Array) -> tp.Array:
+    """A⁻¹ b, differentiable in b only."""
+    return np.linalg.solve(a, b)
+
+
+X5 = np.array([0.5, -1.0, 2.0, 0.25, 1.5])
+
+
+def test_a_batched_rule_is_called_once_with_the_whole_batch() -> None:
+    del SPY_BATCHED.shapes[:]
+    f = _registered("cube_batched_test", SPY_BATCHED, batched=True)
+    j = tp.jacfwd(f)(X5)
+    np.testing.assert_allclose(j, np.diag(3 * X5**2), rtol=1e-15)
+    assert SPY_BATCHED.shapes == [(5, 5)]
+    del SPY_BATCHED.shapes[:]
+    h = tp.hessian(lambda x: tp.sum(f(x)))(X5)
+    np.testing.assert_allclose(h, np.diag(6 * X5), rtol=1e-15)
+    assert SPY_BATCHED.shapes == [(5, 5)], "one call: the forward pass in hessian's tape"
+
+
+def test_a_rule_for_one_tangent_with_batched_false_sees_one_tangent_at_a_time() -> None:
+    del SPY_ONE.shapes[:]
+    f = _registered("cube_one_test", SPY_ONE, batched=False)
+    j = tp.jacfwd(f)(X5)
+    np.testing.assert_allclose(j, np.diag(3 * X5**2), rtol=1e-15)
+    assert SPY_ONE.shapes == [(5,)] * 5
+    del SPY_ONE.shapes[:]
+    h = tp.hessian(lambda x: tp.sum(f(x)))(X5)
+    np.testing.assert_allclose(h, np.diag(6 * X5), rtol=1e-15)
+    assert SPY_ONE.shapes == [(5,)] * 5, "forward over reverse: the forward pass in the tape"
+
+
+def test_a_rule_for_one_tangent_that_takes_a_batch_right_is_called_twice() -> None:
+    # the default: one call on the whole batch, checked by one call on a combination
+    del SPY_DEFAULT.shapes[:]
+    f = _registered("cube_default_test", SPY_DEFAULT)
+    j = tp.jacfwd(f)(X5)
+    np.testing.assert_allclose(j, np.diag(3 * X5**2), rtol=1e-15)
+    assert SPY_DEFAULT.shapes == [(5, 5), (5,)]
+
+
+def test_a_rule_for_one_tangent_that_mixes_the_batch_falls_back_to_one_at_a_time() -> None:
+    del SPY_SOLVE.shapes[:]
+    f: Fn = solve_b_spied
+    j = tp.jacfwd(f)(SOLVE_B, SOLVE_A)
+    np.testing.assert_allclose(j, SOLVE_AI, rtol=1e-13, atol=1e-15)
+    # tried on the batch, checked (and found wrong), then one direction at a time
+    assert SPY_SOLVE.shapes == [(3, 3), (3,), (3,), (3,), (3,)]
+    del SPY_SOLVE.shapes[:]
+    j2 = tp.jacfwd(f)(SOLVE_B, SOLVE_A)
+    np.testing.assert_allclose(j2, SOLVE_AI, rtol=1e-13, atol=1e-15)
+    assert SPY_SOLVE.shapes == [(3,)] * 3, "remembered: not tried on a batch again"
+
+
+def test_elementwise_rule_for_one_tangent_sees_the_input_shape() -> None:
+    # hypot's inputs broadcast: (3, 1) and (4,) -> (3, 4); a rule called per direction gets
+    # a tangent of its input's own shape (not lined up with the output's axes)
+    seen: list[tuple[int, ...]] = []
+
+    def jvp_x(dx: Any, ans: Any, x: Any, y: Any) -> Any:
+        seen.append(np.shape(_const(dx)))
+        return dx * x / ans
+
+    if "hypot_one_test" in tp.PRIMITIVES:
+        prim = tp.CustomPrimitive(tp.PRIMITIVES["hypot_one_test"], None, False)
+    else:
+        prim = tp.primitive(
+            vjp=[lambda g, ans, x, y: g * x / ans, lambda g, ans, x, y: g * y / ans],
+            jvp=[jvp_x, lambda dy, ans, x, y: dy * y / ans],
+            name="hypot_one_test",
+            elementwise=True,
+            batched=False,
+        )(_hypot_impl)
+    f: Fn = prim
+    jx = tp.jacfwd(f, 0)(HX, HY)
+    want_x = np.einsum("ij,ik->ijk", HX / np.hypot(HX, HY), np.eye(3))[..., None]
+    np.testing.assert_allclose(jx, want_x, rtol=1e-14, atol=0)
+    assert seen == [(3, 1)] * 3
