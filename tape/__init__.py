@@ -76,6 +76,7 @@ from ._program import Program as Program
 from ._program import TapeInvalidated as TapeInvalidated
 from ._tape import Entry as Entry
 from ._tape import Tape as Tape
+from ._tape import TapeWarning as TapeWarning
 from ._var import Var as Var
 from .transforms import grad as grad
 from .transforms import hessian as hessian
@@ -98,6 +99,7 @@ __all__ = [
     "Program",
     "Tape",
     "TapeInvalidated",
+    "TapeWarning",
     "Value",
     "Var",
     "abs",

@@ -37,10 +37,24 @@ def fmt_value(v: Any) -> str:
     if isinstance(v, np.ndarray):
         if v.ndim == 0:
             return f"{float(v):.6g}"
-        if v.size <= 4:
+        if v.ndim == 1 and v.size <= 4:
             return np.array2string(v, precision=4, separator=", ", suppress_small=True)
-        return f"⟨{'×'.join(map(str, v.shape))} {v.dtype}⟩"
+        return _summary(v)
     return type(v).__name__
+
+
+def _summary(v: np.ndarray[Any, Any]) -> str:
+    """One line for any array, however many axes: its shape, dtype and range (a matrix
+    printed in full would break the table across lines)."""
+    head = f"{'×'.join(map(str, v.shape))} {v.dtype}"
+    if v.size == 0:
+        return f"⟨{head}⟩"
+    if v.dtype.kind == "b":
+        return f"⟨{head}, {int(np.count_nonzero(v))} true⟩"
+    if v.dtype.kind in "fiu":
+        lo, hi = float(np.min(v)), float(np.max(v))
+        return f"⟨{head} in [{lo:.3g}, {hi:.3g}]⟩"
+    return f"⟨{head}⟩"
 
 
 def _fmt_params(params: dict[str, Any] | None) -> str:

@@ -30,7 +30,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
+import sys
 import threading
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -51,6 +53,7 @@ Record: TypeAlias = "tuple[int, tuple[int, ...], Params, tuple[Any, ...], Any]"
 output value)."""
 
 _STACK: ContextVar[tuple[Tape, ...]] = ContextVar("tape_stack", default=())
+_PAUSED: ContextVar[bool] = ContextVar("tape_paused", default=False)  # in stop_recording()
 _LEVELS = itertools.count(2, 2)  # nesting order of tapes (and, later, of dual numbers)
 
 
@@ -63,6 +66,9 @@ class Entry(NamedTuple):
         inputs: The slots of the inputs; ``-1`` marks a constant (a plain value).
         params: Static parameters (axis, shape, ...).
         value: The output value (a Python float or a NumPy array).
+        input_values: The value of every input, in order: the slot's value for a recorded
+            input and the constant itself for a ``-1`` (so ``c * 2 - d / 4`` can be
+            recomputed, and its sweep redone by hand, from the entries alone).
     """
 
     slot: int
@@ -70,6 +76,17 @@ class Entry(NamedTuple):
     inputs: tuple[int, ...]
     params: dict[str, Any]
     value: Value
+    input_values: tuple[Value, ...] = ()
+
+
+class TapeWarning(UserWarning):
+    """A value was used on a tape in a way that probably loses a gradient.
+
+    Raised (as a warning, once per Var) when a Var that an operation made *outside every
+    tape* is first used on a tape: the tape sees it as a new input (a leaf), so gradients
+    stop there instead of flowing back to the Vars it was computed from — the rule of
+    ``tf.GradientTape``, but a trap for anyone used to micrograd or PyTorch.
+    """
 
 
 # ----- the leaf primitive ----------------------------------------------------------------------
@@ -136,9 +153,21 @@ class Tape:
     def _check_thread(self, what: str) -> None:
         if self._state == "active" and threading.get_ident() != self._thread:
             raise RuntimeError(
-                f"cannot {what} a tape from a thread other than the one that entered it; "
-                "give each thread its own Tape"
+                f"cannot {what} a tape from a thread other than the one that entered it "
+                "(a context copied into another thread, as contextvars.copy_context().run "
+                "or asyncio.to_thread do, still sees the tape): give each thread its own Tape"
             )
+
+    def _escaped(self) -> str | None:
+        """How a value left this tape for Python as a number (``float(v)``, ``int(v)``,
+        ``v.item()``, ``math.*`` on a Var), or None when none did: a gradient through such
+        a value is lost, so a plain target after one is a mistake, not a constant."""
+        for i, (p, slots, params, _, _) in enumerate(self._records):
+            if p == P.GUARD.index and params is not None and params["kind"] in ("float", "int"):
+                src = slots[0]
+                what = ROWS[self._records[src][0]].name
+                return f"{params['kind']}() of record {src} ({what}), at record {i}"
+        return None
 
     @contextmanager
     def stop_recording(self) -> Iterator[None]:
@@ -147,9 +176,11 @@ class Tape:
             raise RuntimeError("stop_recording() needs the tape to be active (inside `with`)")
         stack = _STACK.get()
         token = _STACK.set(tuple(t for t in stack if t is not self))
+        paused = _PAUSED.set(True)  # values made here are constants on purpose: no warning
         try:
             yield
         finally:
+            _PAUSED.reset(paused)
             _STACK.reset(token)
 
     def _free(self) -> None:
@@ -161,7 +192,20 @@ class Tape:
         self._state = "freed"
 
     def __del__(self) -> None:
-        _unlock(self._locked)
+        # A finaliser may run inside any allocation, also one made while this thread holds
+        # _LOCKS_GUARD (a tape freed by the collector in the middle of _lock): it must never
+        # wait for that lock. If the lock is free, unlock now; else leave the arrays for the
+        # next lock or unlock to release (list.append is atomic).
+        locked = getattr(self, "_locked", None)
+        if not locked:
+            return
+        if _LOCKS_GUARD.acquire(blocking=False):
+            try:
+                _unlock_held(locked)
+            finally:
+                _LOCKS_GUARD.release()
+        else:
+            _DEFERRED_UNLOCKS.append(locked)
 
     # ----- recording --------------------------------------------------------------------------
 
@@ -191,6 +235,8 @@ class Tape:
         found = self._leaves.get(id(x))
         if found is not None and found[0] is x:
             return self._var_at(found[1], self._records[found[1]][4])
+        if x._slot < -1:
+            _warn_outside(x)
         leaf = self._append(INPUT, (), None, (), inner)
         self._leaves[id(x)] = (x, leaf._slot)
         return leaf
@@ -204,6 +250,7 @@ class Tape:
 
     def _guard(self, v: Var, kind: str, result: Any) -> None:
         """Keep the outcome of a value leaving the tape (``bool(v)``, ``float(v)``, ...)."""
+        self._check_thread("record on")
         slot = self._slot_of(v)
         if slot < 0:
             slot = self._watch(v, _peel(v))._slot
@@ -285,7 +332,9 @@ class Tape:
         """The gradient of ``target`` with respect to each source: one reverse sweep.
 
         Args:
-            target: A Var recorded on this tape. A non-scalar target needs
+            target: A Var recorded on this tape, or a Var with no history (a source handed
+                back unchanged, as ``lambda x: x`` does: it is an input of the tape, whose
+                gradient with respect to itself is the seed). A non-scalar target needs
                 ``output_gradient``.
             sources: A Var, or a list or tuple of Vars.
             output_gradient: The seed ȳ, of the target's shape (default 1 for a scalar
@@ -295,9 +344,13 @@ class Tape:
             For one Var, its gradient, of its shape (a float for a float Var, an array of its
             dtype for an array Var); for a list or tuple, a list of them. A source the target
             does not depend on gets zeros. When an outer tape is active the gradients are
-            Vars recorded on it (so they can be differentiated again).
+            always Vars (recorded on it, or constants with no history), so that they can be
+            differentiated again.
 
         Raises:
+            TypeError: For a target that is a plain number or array: its value left the tape
+                (``float(v)``, ``math.*``, ``.item()``, NumPy on ``v.value``) and the
+                gradient through it would be lost.
             RuntimeError: On a second call to a non-persistent tape.
             ValueError: For a target not recorded on this tape, a non-scalar target without
                 ``output_gradient``, or a seed of the wrong shape.
@@ -307,14 +360,6 @@ class Tape:
         for s in srcs:
             if not isinstance(s, Var):
                 raise TypeError(f"sources must be Vars; got {type(s).__name__}")
-        if not isinstance(target, Var) and self._state != "freed":
-            # a plain value is a constant: its derivative is zero (as for a gradient that
-            # came out constant, e.g. the inner gradient of a linear function)
-            _check_plain_target(target)
-            zeros = [_shaped_like(None, s) for s in srcs]
-            if not self.persistent:
-                self._free()
-            return zeros[0] if single else zeros
         adjoints = self._run(target, srcs, output_gradient)
         grads = [
             _shaped_like(adjoints[i] if 0 <= i < len(adjoints) else None, s)
@@ -322,6 +367,10 @@ class Tape:
         ]
         if not self.persistent:
             self._free()
+        if any(t is not self and t._state == "active" for t in _STACK.get()):
+            # under an outer tape a gradient is a value of that tape's function: keep even
+            # a constant one a Var, so that the outer tape can differentiate it (to zero)
+            grads = [g if isinstance(g, Var | Dual) else _constant_var(g) for g in grads]
         return grads[0] if single else grads
 
     _source_slots: list[int]
@@ -346,12 +395,17 @@ class Tape:
             )
         if self._state == "new":
             raise RuntimeError("this tape has recorded nothing: use it as `with Tape() as t:`")
-        if not isinstance(target, Var) or self._slot_of(target) < 0:
-            raise ValueError(
-                "the target was not recorded on this tape: compute it inside `with tape:` "
-                "from Vars (or the tape that recorded it was already freed)"
-            )
+        if not isinstance(target, Var):
+            raise TypeError(_left_the_tape(target, self._escaped()))
         tslot = self._slot_of(target)
+        if tslot < 0:
+            if target._tape is not None:
+                raise ValueError(
+                    "the target was not recorded on this tape but on another one: take its "
+                    "gradient on the tape that recorded it (or that tape was already freed)"
+                )
+            # a Var with no history (a source handed back unchanged): an input of this tape
+            tslot = self._watch(target, target._value)._slot
         ans = self._records[tslot][4]
         tshape = np.shape(_plain(ans))
         if seed is None:
@@ -381,11 +435,8 @@ class Tape:
         One reverse sweep carrying all the target's m cotangent seeds at once (see
         ``batched_vjp``), over the same records.
         """
-        if not isinstance(target, Var):  # a constant: its Jacobian is zero
-            _check_plain_target(target)
-            sv = source.value
-            dt = sv.dtype if isinstance(sv, np.ndarray) else np.float64
-            return np.zeros(np.shape(target) + source.shape, dtype=dt)
+        if not isinstance(target, Var):
+            raise TypeError(_left_the_tape(target, self._escaped()))
         seed0 = None if target.shape == () else np.zeros(target.shape)
         tslot, _ = self._check_request(target, [source], seed0)
         sslot = self._source_slots[0]
@@ -406,8 +457,9 @@ class Tape:
         return len(self._records)
 
     def __iter__(self) -> Iterator[Entry]:
-        for i, (p, slots, params, _, ans) in enumerate(self._records):
-            yield Entry(i, ROWS[p].name, slots, dict(params or {}), read_only(_plain(ans)))
+        for i, (p, slots, params, inputs, ans) in enumerate(self._records):
+            values = tuple(read_only(_plain(v)) for v in inputs)
+            yield Entry(i, ROWS[p].name, slots, dict(params or {}), read_only(_plain(ans)), values)
 
     def adjoint(self, x: Var) -> Value | None:
         """The adjoint of ``x`` from the last sweep of a persistent tape (None if unreached)."""
@@ -431,6 +483,7 @@ class Tape:
 
 
 _new_var = object.__new__
+_get_ident = threading.get_ident
 
 
 def sweep(
@@ -530,9 +583,44 @@ def read_only(v: Any) -> Any:
     return v
 
 
-def _check_plain_target(target: object) -> None:
-    if not isinstance(target, float | int | np.ndarray | np.floating):
-        raise TypeError(f"the target must be a Var (or a plain value); got {type(target)}")
+def _left_the_tape(target: object, escaped: str | None) -> str:
+    if not isinstance(target, float | int | np.ndarray | np.number):
+        return f"the target must be a Var recorded on this tape; got {type(target).__name__}"
+    how = f" (this tape saw {escaped})" if escaped else ""
+    return (
+        f"the target is a plain {type(target).__name__}, not a Var: its value left the "
+        f"tape{how} — through float(), int(), .item(), a math.* function, or NumPy on "
+        "v.value — so the gradient through it would be lost. Keep the computation on Vars "
+        "(tp.* functions, Var methods, np.* calls on Vars: tp.exp(x), not math.exp(x))."
+    )
+
+
+def _constant_var(value: Any) -> Var:
+    """A Var with no history holding ``value`` (for a gradient that came out constant)."""
+    out = _new_var(Var)
+    out._value = value
+    out._tape = None
+    out._slot = -1
+    return out
+
+
+def _warn_outside(x: Var) -> None:
+    """Warn, once for this Var, that it was made by an operation outside every tape."""
+    op = ROWS[-2 - x._slot].name
+    x._slot = -1
+    depth = 2  # warn's stacklevel of our caller
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("tape."):
+        frame = frame.f_back  # type: ignore[assignment]
+        depth += 1
+    warnings.warn(
+        f"a Var computed by {op!r} outside every tape is used on a tape: the tape sees it as "
+        f"a new input (a leaf), so gradients stop there and do not flow back through {op!r} "
+        "to the Vars it was made from. Compute it inside `with Tape():` if they should; make "
+        "it a leaf on purpose with v.detach() or tp.Var(v.value) to silence this.",
+        TapeWarning,
+        stacklevel=depth,
+    )
 
 
 def _shape(v: Any) -> tuple[int, ...]:
@@ -627,7 +715,9 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
             out = _new_var(Var)
             out._value = bind(prim, *(_peel(a) for a in args), **params)
             out._tape = None
-            out._slot = -1
+            # remember the operation (as -2 - its index), to warn if a tape later takes
+            # this Var for a leaf; values made in stop_recording() are constants on purpose
+            out._slot = -1 if _PAUSED.get() or not prim.differentiable else -2 - prim.index
             return out
         if not stack:  # Vars on no tape beside dual numbers are constants to them
             args = tuple(_peel(a) if type(a) is Var else a for a in args)
@@ -654,7 +744,7 @@ def bind1(prim: Primitive, x: Any) -> Any:
     txv = type(xv)
     if x._tape is not tape or (txv is not float and txv is not np.ndarray):
         return bind(prim, x)
-    if tape._state != "active":
+    if tape._state != "active" or tape._thread != _get_ident():
         return bind(prim, x)
     try:
         ans = prim.impl(xv)
@@ -736,6 +826,7 @@ def bind2(prim: Primitive, x: Any, y: Any) -> Any:
         or (txv is not float and txv is not np.ndarray)
         or (tyv is not float and tyv is not np.ndarray)
         or tape._state != "active"
+        or tape._thread != _get_ident()
     ):
         return bind(prim, x, y)
     try:
@@ -752,6 +843,8 @@ def bind2(prim: Primitive, x: Any, y: Any) -> Any:
     # computed without error: now register new leaves and lock array constants
     records = tape._records
     if sx == -2:
+        if x._slot < -1:
+            _warn_outside(x)
         sx = len(records)
         records.append((INPUT.index, (), None, (), xv))
         tape._leaves[id(x)] = (x, sx)
@@ -759,6 +852,8 @@ def bind2(prim: Primitive, x: Any, y: Any) -> Any:
         if y is x:
             sy = sx
         else:
+            if y._slot < -1:
+                _warn_outside(y)
             sy = len(records)
             records.append((INPUT.index, (), None, (), yv))
             tape._leaves[id(y)] = (y, sy)
@@ -783,7 +878,7 @@ def _record_simple(
     """The common case, kept short: one active tape, inputs that are its own Vars holding
     plain values, or Python numbers. Anything else (leaves, arrays as constants, nesting,
     dual numbers, errors) returns None and takes the general path."""
-    if tape._state != "active":
+    if tape._state != "active" or tape._thread != _get_ident():
         return None
     slots = []
     inputs = []
@@ -882,6 +977,7 @@ def _record(
 ) -> Var:
     """Record ``prim(*args)`` on tape ``stack[k]`` (and, first, on the tapes below it)."""
     tape = stack[k]
+    tape._check_thread("record on")
     # What the tape below sees: our own Vars are replaced by their values one level down;
     # any other Var is passed down, to be watched there (or peeled at the bottom).
     down = tuple(
@@ -997,6 +1093,9 @@ def _dtype(v: Any) -> Any:
 # is freed: id -> (array, number of tapes holding it).
 _LOCKS: dict[int, tuple[Array, int]] = {}
 _LOCKS_GUARD = threading.Lock()
+# Arrays a finaliser could not unlock because the lock was held (see Tape.__del__); the
+# next _lock or _unlock releases them.
+_DEFERRED_UNLOCKS: list[list[Array]] = []
 
 
 def _lock(arr: Array) -> list[Array]:
@@ -1008,6 +1107,7 @@ def _lock(arr: Array) -> list[Array]:
         a = a.base
     locked = []
     with _LOCKS_GUARD:
+        _unlock_deferred()
         for a in chain:
             held = _LOCKS.get(id(a))
             if held is not None and held[0] is a:
@@ -1023,16 +1123,28 @@ def _lock(arr: Array) -> list[Array]:
 
 def _unlock(arrays: list[Array]) -> None:
     with _LOCKS_GUARD:
-        for arr in reversed(arrays):  # bases before their views
-            held = _LOCKS.get(id(arr))
-            if held is None or held[0] is not arr:
-                continue
-            if held[1] > 1:
-                _LOCKS[id(arr)] = (arr, held[1] - 1)
-            else:
-                del _LOCKS[id(arr)]
-                with contextlib.suppress(ValueError):  # a view of a base locked elsewhere
-                    arr.flags.writeable = True
+        _unlock_deferred()
+        _unlock_held(arrays)
+
+
+def _unlock_deferred() -> None:
+    """Release what finalisers left (the caller holds _LOCKS_GUARD)."""
+    while _DEFERRED_UNLOCKS:
+        _unlock_held(_DEFERRED_UNLOCKS.pop())
+
+
+def _unlock_held(arrays: list[Array]) -> None:
+    """Give back one tape's hold on ``arrays`` (the caller holds _LOCKS_GUARD)."""
+    for arr in reversed(arrays):  # bases before their views
+        held = _LOCKS.get(id(arr))
+        if held is None or held[0] is not arr:
+            continue
+        if held[1] > 1:
+            _LOCKS[id(arr)] = (arr, held[1] - 1)
+        else:
+            del _LOCKS[id(arr)]
+            with contextlib.suppress(ValueError):  # a view of a base locked elsewhere
+                arr.flags.writeable = True
 
 
 def _seen_by(tape: Tape | None, a: Any) -> Any:

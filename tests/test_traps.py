@@ -1,0 +1,339 @@
+"""The traps a newcomer fell into: each gave a wrong answer without a word (or hung).
+
+Every test here failed on 53cebab. Together they pin down what the tape does at its edges:
+the identity, targets that are not Vars, Vars made outside every tape, tapes freed by the
+garbage collector at arbitrary points, recording from another thread, and reading the tape
+by hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import math
+import os
+import subprocess
+import sys
+import threading
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import tape as tp
+
+# ----- the identity: an operation that hands back its input Var itself ----------------------
+
+M = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]])
+
+IDENTITIES: dict[str, Callable[[Any], Any]] = {
+    "itself": lambda x: x,
+    "+x": lambda x: +x,
+    "np.positive": lambda x: np.positive(x),
+    "np.transpose, identity order": lambda x: np.transpose(x, (0, 1)),
+    "np.swapaxes(x, 1, 1)": lambda x: np.swapaxes(x, 1, 1),
+    "reshape to its own shape": lambda x: x.reshape(x.shape),
+    "np.reshape to its own shape": lambda x: np.reshape(x, (2, 3)),
+    "np.broadcast_to its own shape": lambda x: np.broadcast_to(x, (2, 3)),
+    "np.squeeze, nothing to squeeze": lambda x: np.squeeze(x),
+    "tp.expand_dims then squeeze": lambda x: tp.squeeze(tp.expand_dims(x, 0), 0),
+}
+
+
+@pytest.mark.parametrize("spelling", IDENTITIES)
+def test_identity_gradient_on_a_tape_is_the_seed(spelling: str) -> None:
+    f = IDENTITIES[spelling]
+    x = tp.Var(M)
+    w = tp.Var(2.0)
+    seed = np.arange(6.0).reshape(2, 3) - 2.5
+    with tp.Tape(persistent=True) as t:
+        y = f(x)
+    gx, gw = t.gradient(y, [x, w], output_gradient=seed)
+    np.testing.assert_array_equal(gx, seed)
+    assert gw == 0.0
+    np.testing.assert_array_equal(t.jacobian(y, x), np.eye(6).reshape(2, 3, 2, 3))
+
+
+def test_identity_of_a_scalar_and_of_another_var() -> None:
+    x, z = tp.Var(2.0), tp.Var(5.0)
+    with tp.Tape(persistent=True) as t:
+        y = +x
+        _ = z * z  # the tape records something else too
+    assert t.gradient(y, x) == 1.0
+    assert t.gradient(y, [x, z]) == [1.0, 0.0]
+    assert t.gradient(z, z) == 1.0  # a Var the tape saw as an input, handed back
+
+
+def test_identity_under_nested_tapes() -> None:
+    x = tp.Var(3.0)
+    with tp.Tape() as outer:
+        with tp.Tape() as inner:
+            y = x * x
+        g = inner.gradient(y, x)  # 2x, recorded on the outer tape
+    assert outer.gradient(g, x) == 2.0
+    with tp.Tape() as outer2:
+        with tp.Tape() as inner2:
+            y2 = +x
+        g2 = inner2.gradient(y2, x)  # 1: a constant, still a Var under the outer tape
+    assert isinstance(g2, tp.Var)
+    assert outer2.gradient(g2, x) == 0.0
+
+
+# ----- a target that is not a Var ------------------------------------------------------------
+
+
+LEAKS: dict[str, Callable[[tp.Var], Any]] = {
+    "math.exp(x)": lambda x: math.exp(x),
+    "float(v) * 2": lambda x: float(x * x) * 2,
+    "v.item()": lambda x: (x * 3.0).item(),
+    "int(v)": lambda x: int(x) + 0.5,
+}
+
+
+@pytest.mark.parametrize("how", LEAKS)
+def test_a_target_that_left_the_tape_raises(how: str) -> None:
+    x = tp.Var(1.5)
+    with tp.Tape() as t:
+        y = LEAKS[how](x)
+    assert not isinstance(y, tp.Var)
+    with pytest.raises(TypeError, match=r"left the\s+tape \(this tape saw (float|int)\(\)"):
+        t.gradient(y, x)
+
+
+def test_a_plain_target_raises_even_when_nothing_was_guarded() -> None:
+    x = tp.Var(np.ones(3))
+    with tp.Tape() as t:
+        y = tp.sum(x * 2.0)
+    with pytest.raises(TypeError, match="left the tape"):
+        t.gradient(np.float64(6.0), x)
+    with pytest.raises(TypeError, match="left the tape"):
+        t.jacobian(np.ones(3), x)
+    np.testing.assert_array_equal(t.gradient(y, x), [2.0, 2.0, 2.0])
+
+
+def test_a_constant_inner_gradient_is_still_differentiable() -> None:
+    # the inner gradient of a linear function is a constant: under an outer tape it is a
+    # Var with no history, whose derivative the outer tape gives as zero
+    x = tp.Var(3.0)
+    with tp.Tape() as outer:
+        with tp.Tape() as inner:
+            y = 4.0 * x
+        g = inner.gradient(y, x)
+    assert isinstance(g, tp.Var) and g.value == 4.0
+    assert outer.gradient(g, x) == 0.0
+
+
+# ----- Vars computed outside every tape -------------------------------------------------------
+
+
+def test_a_var_made_outside_every_tape_warns_once_and_names_the_operation() -> None:
+    x = tp.Var(2.0)
+    z = 3 * x  # outside every tape: z has no history
+    with (
+        pytest.warns(tp.TapeWarning, match="'multiply' outside every tape") as caught,
+        tp.Tape() as t,
+    ):
+        y = z * x
+    assert len(caught) == 1
+    assert caught[0].filename == __file__  # points at the user's line, not the library's
+    assert t.gradient(y, x) == 6.0  # tf.GradientTape's rule: z is a leaf of this tape
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", tp.TapeWarning)
+        with tp.Tape() as t2:  # once per Var: no second warning
+            y2 = z * x
+    assert t2.gradient(y2, x) == 6.0
+
+
+def test_leaves_and_values_made_while_paused_do_not_warn() -> None:
+    a = tp.Var(np.ones(2))
+    b = a.detach()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", tp.TapeWarning)
+        with tp.Tape() as t:
+            with t.stop_recording():
+                c = a * 2.0  # a constant on purpose
+            y = tp.sum(a * b * c)
+        np.testing.assert_array_equal(t.gradient(y, a), [2.0, 2.0])
+        with tp.Tape() as t3:
+            y3 = a * 1.0
+        t3.gradient(y3, a, output_gradient=np.ones(2))
+
+
+def test_a_var_made_outside_warns_on_the_general_path_too() -> None:
+    x = tp.Var(np.arange(3.0))
+    s = tp.sum(x)  # a reduction outside every tape
+    with pytest.warns(tp.TapeWarning, match="'sum'"), tp.Tape() as outer, tp.Tape() as t:
+        y = tp.exp(s)
+    np.testing.assert_array_equal(t.gradient(y, x), [0.0, 0.0, 0.0])
+    del outer
+
+
+# ----- the garbage collector frees tapes at arbitrary points ----------------------------------
+
+_STRESS = """
+import gc
+import numpy as np
+import tape as tp
+
+gc.set_threshold(1)  # a collection at (nearly) every allocation
+kept, arrays = [], []
+for i in range(3000):
+    c = np.ones(3)  # a caller's writable array used as a constant: the tape locks it
+    arrays.append(c)
+    x = tp.Var(np.arange(3.0))
+    t = tp.Tape()
+    t.cycle = t  # a reference cycle: only the collector frees this tape
+    try:
+        with t:
+            y = (x * c).sum() + (x * np.ones(3)).sum()
+            raise ValueError(i)
+    except ValueError as e:
+        kept.append(e)  # a kept exception holds the frames that hold the tapes
+    if len(kept) > 20:
+        kept.clear()
+kept.clear()
+del t, y  # the last tape (y holds it too)
+gc.set_threshold(700)
+gc.collect()
+with tp.Tape() as last:  # the next lock releases whatever a finaliser had to defer
+    _ = tp.Var(1.0) * np.ones(3)
+del last
+gc.collect()
+print(sum(not a.flags.writeable for a in arrays))
+"""
+
+
+def test_tapes_freed_by_the_collector_anywhere_never_deadlock(tmp_path: Path) -> None:
+    # a fresh interpreter (the collector's thresholds are global), importing this same tape
+    env = {**os.environ, "PYTHONPATH": str(Path(tp.__file__).resolve().parent.parent)}
+    out = subprocess.run(
+        [sys.executable, "-c", _STRESS],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "0"  # every locked array was given back
+
+
+# ----- recording from another thread ----------------------------------------------------------
+
+
+def test_recording_from_a_copied_context_in_another_thread_raises() -> None:
+    x = tp.Var(np.ones(2))
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            _ = x * 2.0
+        except RuntimeError as e:
+            errors.append(e)
+
+    with tp.Tape() as t:
+        y = x * 3.0
+        ctx = contextvars.copy_context()
+        th = threading.Thread(target=ctx.run, args=(work,))
+        th.start()
+        th.join()
+    assert len(errors) == 1
+    assert "give each thread its own Tape" in str(errors[0])
+    assert len(t) == 2  # the other thread recorded nothing
+    np.testing.assert_array_equal(t.gradient(y, x, output_gradient=np.ones(2)), [3.0, 3.0])
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda x: x * 2.0,  # the two-input fast path
+        lambda x: -x,  # the one-input fast path
+        lambda x: tp.sum(x, axis=0),  # the general path
+        lambda x: x > 0,  # a comparison
+        lambda x: float(x[0]),  # a guard
+    ],
+)
+def test_every_recording_path_refuses_another_thread(op: Callable[[tp.Var], Any]) -> None:
+    x = tp.Var(np.ones(2))
+
+    async def main() -> None:
+        with (
+            tp.Tape(),
+            pytest.raises(RuntimeError, match="other than the one that entered it"),
+        ):
+            await asyncio.to_thread(op, x)
+
+    asyncio.run(main())
+
+
+# ----- reading the tape by hand ---------------------------------------------------------------
+
+
+def test_entries_carry_every_input_value_constants_included() -> None:
+    c, d = tp.Var(np.array([1.0, -2.0])), tp.Var(3.0)
+    with tp.Tape() as t:
+        y = tp.sum(c * 2 - d / 4)
+    entries = list(t)
+    by_slot = {e.slot: e for e in entries}
+    for e in entries:
+        assert len(e.input_values) == len(e.inputs)
+        for s, v in zip(e.inputs, e.input_values, strict=True):
+            if s >= 0:
+                np.testing.assert_array_equal(v, by_slot[s].value)
+    # recompute the values, then the reverse sweep, from the entries alone
+    rules: dict[str, Callable[..., Any]] = {
+        "multiply": lambda a, b: a * b,
+        "divide": lambda a, b: a / b,
+        "subtract": lambda a, b: a - b,
+        "sum": lambda a, **p: np.sum(a),
+    }
+    for e in entries:
+        if e.primitive != "input":
+            np.testing.assert_allclose(rules[e.primitive](*e.input_values), e.value)
+    adj: dict[int, Any] = {entries[-1].slot: 1.0}
+    for e in reversed(entries):
+        g = adj.get(e.slot)
+        if g is None or e.primitive == "input":
+            continue
+        parts = _partials(e.primitive, g, *e.input_values)
+        for s, v, p in zip(e.inputs, e.input_values, parts, strict=False):
+            if s >= 0:
+                p = np.sum(p) if np.ndim(v) == 0 else p
+                adj[s] = adj.get(s, 0.0) + p
+    gc, gd = t.gradient(y, [c, d])
+    leaf_c, leaf_d = (e.slot for e in entries if e.primitive == "input")  # in order of use
+    np.testing.assert_allclose(adj[leaf_c], gc)
+    np.testing.assert_allclose(adj[leaf_d], gd)
+
+
+def _partials(op: str, g: Any, a: Any, b: Any = 1.0) -> list[Any]:
+    """ā and b̄ of one record, by hand."""
+    if op == "sum":
+        return [np.ones_like(a) * g]
+    if op == "subtract":
+        return [g, -g]
+    if op == "multiply":
+        return [g * b, g * a]
+    return [g / b, -g * a / b**2]  # divide
+
+
+# ----- print(t) of matrices -------------------------------------------------------------------
+
+
+def test_printing_a_tape_of_matrices_keeps_one_line_per_record() -> None:
+    x = tp.Var(np.arange(4.0).reshape(2, 2))
+    W = tp.Var(np.full((3, 2), 0.5))
+    with tp.Tape(persistent=True) as t:
+        h = W @ x
+        m = h > 1.0
+        y = tp.sum(tp.where(m, h, 0.0))
+    t.gradient(y, [x, W])
+    lines = str(t).splitlines()
+    assert len(lines) == 4 + len(t)  # title, header, rule, a line per record, bytes saved
+    assert "⟨3×2 float64 in [1, 2]⟩" in str(t)
+    assert "⟨3×2 bool, 3 true⟩" in str(t)
+    dot = t.to_dot()
+    assert all(line.rstrip().endswith(("{", "}", ";")) for line in dot.splitlines()), dot
