@@ -312,9 +312,8 @@ def test_jvp_of_an_output_independent_of_the_input() -> None:
 class ArgTypes:
     """Wraps f and records the type of its first argument at each call.
 
-    jacobian(mode="auto") first calls f once on the plain inputs to measure the output size
-    (an extra call), then runs jacfwd (one call, with Dual inputs) or jacrev (one call,
-    with Var inputs). The second call's argument type tells which mode ran.
+    jacobian(mode="auto") calls f once, with Var inputs (a recording, which tells the
+    output's size); mode="fwd" calls it with Duals, mode="rev" with Vars.
     """
 
     def __init__(self, f: Fn) -> None:
@@ -326,36 +325,64 @@ class ArgTypes:
         return self.f(*args)
 
 
+rules_run: list[str] = []
+
+
+def _tracked_vjp(g: Any, ans: Any, x: Any) -> Any:
+    rules_run.append("vjp")
+    return g
+
+
+def _tracked_jvp(d: Any, ans: Any, x: Any) -> Any:
+    rules_run.append("jvp")
+    return d
+
+
+@tp.primitive(
+    vjp=_tracked_vjp,
+    jvp=_tracked_jvp,
+    name="tracked_identity_test",
+)
+def tracked(x: tp.Value) -> tp.Value:
+    """x, recorded as one record whose rules say which mode ran through it."""
+    return x
+
+
 def wide(x: Any) -> Any:
     """R² -> R⁵ (input smaller: forward mode)."""
+    x = tracked(x)
     return tp.concatenate([tp.sin(x), x * x[::-1], tp.reshape(tp.prod(x), (1,))])
 
 
 def narrow(x: Any) -> Any:
     """R⁵ -> R² (output smaller: reverse mode)."""
+    x = tracked(x)
     return tp.stack([tp.sum(tp.exp(x)), tp.sum(x * tp.cos(x))])
 
 
 def square_map(x: Any) -> Any:
     """R³ -> R³ (equal sizes: reverse mode)."""
+    x = tracked(x)
     return tp.tanh(x) * tp.sum(x)
 
 
 @pytest.mark.parametrize(
     ("f", "n", "chosen"),
-    [(wide, 2, tp.Dual), (narrow, 5, tp.Var), (square_map, 3, tp.Var)],
+    [(wide, 2, "jvp"), (narrow, 5, "vjp"), (square_map, 3, "vjp")],
 )
-def test_jacobian_auto_picks_the_cheaper_mode(f: Fn, n: int, chosen: type) -> None:
+def test_jacobian_auto_picks_the_cheaper_mode(f: Fn, n: int, chosen: str) -> None:
     x0 = RNG.uniform(0.2, 1.5, n)
     spy = ArgTypes(f)
+    del rules_run[:]
     j = tp.jacobian(spy)(x0)
-    assert len(spy.types) == 2, "one call to measure the output size, one to differentiate"
-    assert spy.types[0] is np.ndarray
-    assert spy.types[1] is chosen
+    assert spy.types == [tp.Var], "one call: a recording, swept forward or backward"
+    assert set(rules_run) == {chosen}, "forward over the records, or the batched reverse sweep"
     fwd_spy, rev_spy = ArgTypes(f), ArgTypes(f)
+    del rules_run[:]
     jf = tp.jacobian(fwd_spy, mode="fwd")(x0)
     jr = tp.jacobian(rev_spy, mode="rev")(x0)
     assert fwd_spy.types == [tp.Dual] and rev_spy.types == [tp.Var]
+    assert set(rules_run) == {"jvp", "vjp"}
     np.testing.assert_allclose(j, jf, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(jf, jr, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(j, numerical_jacobian(f, [x0]), rtol=1e-7, atol=1e-8)
@@ -364,17 +391,38 @@ def test_jacobian_auto_picks_the_cheaper_mode(f: Fn, n: int, chosen: type) -> No
 def test_jacobian_auto_with_tuple_argnums_counts_all_inputs() -> None:
     # inputs 1 + 2 = 3 < output 4: forward mode
     def f(a: Any, b: Any) -> Any:
+        b = tracked(b)
         return tp.concatenate([a * b, tp.exp(b), tp.reshape(tp.sum(b) * a, (1,))])
 
     a0, b0 = np.array([0.5]), np.array([1.0, -0.4])
     spy = ArgTypes(f)
+    del rules_run[:]
     ja, jb = tp.jacobian(spy, (0, 1))(a0, b0)
-    assert spy.types[1] is tp.Dual
+    assert spy.types == [tp.Var] and set(rules_run) == {"jvp"}
     np.testing.assert_allclose(ja, numerical_jacobian(f, [a0, b0], 0), rtol=1e-7, atol=1e-8)
     np.testing.assert_allclose(jb, numerical_jacobian(f, [a0, b0], 1), rtol=1e-7, atol=1e-8)
     ra, rb = tp.jacobian(f, (0, 1), mode="rev")(a0, b0)
     np.testing.assert_allclose(ja, ra, rtol=1e-12)
     np.testing.assert_allclose(jb, rb, rtol=1e-12)
+
+
+def test_jacobian_auto_nested_in_other_transforms() -> None:
+    # forward over the records of an inner tape whose values are an outer tape's Vars (grad
+    # of it), or dual numbers (jvp of it): the sweep's rules are recorded / carried too
+    x0 = np.array([0.4, 1.3])
+
+    def total(x: Any) -> Any:
+        return tp.sum(tp.jacobian(wide)(x))  # Σ of wide's Jacobian (a 5 × 2 forward case)
+
+    def total_closed(x: tp.Array) -> float:
+        return float(np.cos(x).sum() + 3 * x.sum())
+
+    g = tp.grad(total)(x0)
+    want = np.array([-math.sin(x0[0]) + 3.0, -math.sin(x0[1]) + 3.0])
+    np.testing.assert_allclose(g, want, rtol=1e-14)
+    _, t = tp.jvp(total, (x0,), (np.array([1.0, -2.0]),))
+    assert float(t) == pytest.approx(float(want @ np.array([1.0, -2.0])), rel=1e-14)
+    assert float(_plain(total(tp.Var(x0)))) == pytest.approx(total_closed(x0), rel=1e-14)
 
 
 def test_jacobian_rejects_an_unknown_mode() -> None:
