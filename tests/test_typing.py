@@ -13,13 +13,23 @@ So the contract is stated for ``Var @ ndarray``, ``tp.matmul(ndarray, Var)`` and
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, assert_type
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 
 import tape as tp
 from tape.testing import numerical_jacobian
+
+if TYPE_CHECKING:
+    from tape.transforms import Transformed
 
 A = np.array([1.0, 2.0, 3.0])
 
@@ -178,3 +188,102 @@ def test_duals_and_transforms_keep_their_types() -> None:
     np.testing.assert_allclose(g, 2 * A)
     np.testing.assert_allclose(gs[0], 2 * A)
     np.testing.assert_allclose(j, 2 * A)
+
+
+# ----- transforms of functions annotated with Var, called with floats and arrays --------------
+
+
+def loss(x: tp.Var) -> tp.Var:
+    return tp.sum(tp.sin(x) * x)
+
+
+def pair(x: tp.Var, y: tp.Var) -> tp.Var:
+    return tp.sum(x * y)
+
+
+def test_transforms_take_floats_and_arrays_where_f_takes_vars() -> None:
+    g = assert_type(tp.grad(tp.sin)(1.0), tp.Value)
+    assert g == np.cos(1.0)
+    transformed: Transformed[[tp.Var], tp.Value] = tp.grad(tp.sin)  # the type, by its name
+    assert callable(transformed)
+    ga = assert_type(tp.grad(loss)(A), tp.Value)
+    np.testing.assert_allclose(ga, np.cos(A) * A + np.sin(A), rtol=1e-15)
+    gxy = assert_type(tp.grad(pair, (0, 1))(A, 2.0), tuple[tp.Value, ...])
+    assert gxy[1] == float(np.sum(A))
+    v, _ = assert_type(tp.value_and_grad(loss)(A), tuple[tp.Value, tp.Value])
+    assert v == float(np.sum(np.sin(A) * A))
+    jf = assert_type(tp.jacfwd(loss)(A), tp.Array)
+    jr = assert_type(tp.jacrev(loss)(A), tp.Array)
+    jb = assert_type(tp.jacobian(loss)(A), tp.Array)
+    h = assert_type(tp.hessian(loss)(A), tp.Array)
+    np.testing.assert_allclose(jf, ga, rtol=1e-15)
+    np.testing.assert_allclose(jr, ga, rtol=1e-15)
+    np.testing.assert_allclose(jb, ga, rtol=1e-15)
+    np.testing.assert_allclose(h, np.diag(2 * np.cos(A) - A * np.sin(A)), rtol=1e-14, atol=1e-15)
+    assert_type(tp.jacfwd(tp.sin)(1.0), tp.Array)
+    assert_type(tp.hessian(tp.sin)(1.0), tp.Array)
+    assert_type(tp.grad(tp.grad(tp.sin))(1.0), tp.Value)  # nested: still precise
+    assert_type(tp.jacfwd(tp.grad(loss))(A), tp.Array)
+
+
+def test_hvp_single_and_tuple_forms_are_typed() -> None:
+    hv = assert_type(tp.hvp(loss, A, np.ones(3)), tp.Value)
+    np.testing.assert_allclose(hv, 2 * np.cos(A) - A * np.sin(A), rtol=1e-14)
+    hs = assert_type(tp.hvp(pair, (A, A), (np.ones(3), np.zeros(3))), tuple[tp.Value, ...])
+    np.testing.assert_allclose(hs[0], np.zeros(3))
+    np.testing.assert_allclose(hs[1], np.ones(3))
+    hl = assert_type(tp.hvp(pair, [A, A], [np.ones(3), np.zeros(3)]), tuple[tp.Value, ...])
+    assert len(hl) == 2
+
+
+if TYPE_CHECKING:
+
+    def _rejected_transforms() -> None:
+        tp.grad(loss)("a")  # type: ignore[call-overload]
+        tp.jacfwd(tp.sin)(None)  # type: ignore[call-overload]
+        tp.hvp(loss, (A,), A)  # type: ignore[call-overload]
+
+
+# ----- a user's file, type-checked outside the repository -------------------------------------
+
+USER_FILE = Path(__file__).parent / "typing_outside" / "user_code.py"
+
+
+def _revealed(out: str) -> list[tuple[int, str]]:
+    return [(int(m[1]), m[2]) for m in re.finditer(r":(\d+): note: Revealed type is \"(.*)\"", out)]
+
+
+def test_mypy_outside_the_repository_sees_tape(tmp_path: Path) -> None:
+    # As a user would: their own file in their own folder, this environment's mypy. mypy
+    # runs no import hooks, so an editable install must put a plain path on sys.path (the
+    # Makefile installs in setuptools' strict mode); with the default hook, `import tape`
+    # was import-not-found and every type below was Any.
+    pytest.importorskip("mypy")
+    repo = Path(__file__).resolve().parent.parent
+    assert repo not in tmp_path.resolve().parents
+    user = tmp_path / "user_code.py"
+    shutil.copy(USER_FILE, user)
+    env = {k: v for k, v in os.environ.items() if k not in ("MYPYPATH", "PYTHONPATH")}
+    cache = Path(sys.prefix) / ".mypy_cache_outside"  # kept between runs: numpy's stubs
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(cache), user.name],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    out = proc.stdout + proc.stderr
+    assert "import-not-found" not in out, (
+        "mypy outside the repository cannot see the installed tape (an editable install "
+        "through an import hook?): reinstall with `make` (editable_mode=strict)\n" + out
+    )
+    assert proc.returncode == 0, out
+    assert "Success: no issues found in 1 source file" in out, out
+    lines = USER_FILE.read_text().splitlines()
+    revealed = _revealed(out)
+    expected = [(i + 1, line) for i, line in enumerate(lines) if line.startswith("reveal_type(")]
+    assert [n for n, _ in revealed] == [n for n, _ in expected], out
+    for (n, got), (_, line) in zip(revealed, expected, strict=True):
+        want = line.split("# ", 1)[1]
+        assert got != "Any" and got.startswith(want), f"line {n}: {line!r} revealed {got!r}"
