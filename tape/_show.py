@@ -115,9 +115,37 @@ def bar(name: str) -> str:
     return name[0] + "\u0304" + name[1:]
 
 
-def dot_(name: str) -> str:
-    """The tangent's symbol for a slot's name: v̇₂ for v₂, ẇ1 for w1."""
-    return name[0] + "\u0307" + name[1:]
+def table(
+    records: list[Any],
+    adjoints: list[Any] | None,
+    labels: dict[int, str] | None = None,
+    tangents: list[Any] | None = None,
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The Wengert table's header and its rows as text cells, inputs first: each row is
+    (slot, [name, operation, value, tangent v̇?, adjoint v̄?]). Shared by print and HTML."""
+    names = textbook_names(records, labels)
+    rows = [(ROWS[r[0]], *r[1:]) for r in records]  # the rows themselves, for reading
+    leaves = [i for i, r in enumerate(rows) if r[0].name == "input" and not r[1]]
+    first = set(leaves)
+    out = []
+    for i in leaves + [i for i in range(len(rows)) if i not in first]:
+        prim, slots, params, inputs, ans = rows[i]
+        if i in first:
+            expr = "input" if labels and i in labels else f"x{subscript(leaves.index(i) + 1)}"
+        else:
+            args = [
+                names[s] if s >= 0 else fmt_value(x) for s, x in zip(slots, inputs, strict=True)
+            ]
+            expr = _op_text(prim, args, params, inputs)
+        cells = [names[i], expr, fmt_value(ans)]
+        for col in (tangents, adjoints):
+            if col is not None:
+                v = col[i] if i < len(col) else None
+                cells.append("·" if v is None else fmt_value(v))
+        out.append((i, cells))
+    head = ["slot", "operation", "value"] + (["tangent v̇"] if tangents is not None else [])
+    head += ["adjoint v̄"] if adjoints is not None else []
+    return head, out
 
 
 def show_tape(
@@ -131,40 +159,15 @@ def show_tape(
     and of adjoints v̄ (a reverse sweep) when they are given; named slots show their names."""
     if not records:
         return f"Wengert list: empty (tape {state})"
-    names = textbook_names(records, labels)
-    records = [(ROWS[r[0]], *r[1:]) for r in records]  # the rows themselves, for reading
-    n_inputs = sum(1 for r in records if not r[1] and r[0].name == "input")
+    head, rows = table(records, adjoints, labels, tangents)
+    n_inputs = sum(1 for r in records if not r[1] and ROWS[r[0]].name == "input")
     saved = _saved_bytes(records)
     show_bytes = sum(saved) > 0
-    lines = []
-    leaves = [i for i, r in enumerate(records) if r[0].name == "input" and not r[1]]
-    order = leaves + [i for i, r in enumerate(records) if not (r[0].name == "input" and not r[1])]
-    for i in order:
-        prim, slots, params, inputs, ans = records[i]
-        if prim.name == "input" and not slots:
-            expr = (
-                "input"
-                if labels and i in labels
-                else f"x{str(leaves.index(i) + 1).translate(_SUB)}"
-            )
-        else:
-            args = [
-                names[s] if s >= 0 else fmt_value(x) for s, x in zip(slots, inputs, strict=True)
-            ]
-            expr = _op_text(prim, args, params, inputs)
-        row = [names[i], expr, fmt_value(ans)]
-        if tangents is not None:
-            d = tangents[i] if i < len(tangents) else None
-            row.append("·" if d is None else fmt_value(d))
-        if adjoints is not None:
-            a = adjoints[i] if i < len(adjoints) else None
-            row.append("·" if a is None else fmt_value(a))
-        if show_bytes:
-            row.append(_fmt_bytes(saved[i]))
-        lines.append(row)
-    head = ["slot", "operation", "value"] + (["tangent v̇"] if tangents is not None else [])
-    head += ["adjoint v̄"] if adjoints is not None else []
-    head += ["saved"] if show_bytes else []
+    if show_bytes:
+        head.append("saved")
+        for i, cells in rows:
+            cells.append(_fmt_bytes(saved[i]))
+    lines = [cells for _, cells in rows]
     widths = [max(len(r[c]) for r in [head, *lines]) for c in range(len(head))]
     title = f"Wengert list: {len(records)} records ({n_inputs} inputs), tape {state}"
 
@@ -255,44 +258,15 @@ def to_dot(
     return "\n".join(lines) + "\n"
 
 
-def to_html(
-    records: list[Any],
-    adjoints: list[Any] | None,
-    state: str,
-    labels: dict[int, str] | None = None,
-    tangents: list[Any] | None = None,
-) -> str:
-    """The Wengert table as an HTML table (how Jupyter shows a tape)."""
-    title = html.escape(f"Wengert list: {len(records)} records, tape {state}")
-    if not records:
-        return f"<p>{title}</p>"
-    names = textbook_names(records, labels)
-    rows = [(ROWS[r[0]], *r[1:]) for r in records]
-    leaves = [i for i, r in enumerate(rows) if r[0].name == "input" and not r[1]]
-    order = leaves + [i for i in range(len(rows)) if i not in set(leaves)]
-    head = ["slot", "operation", "value"]
-    head += ["tangent v̇"] if tangents is not None else []
-    head += ["adjoint v̄"] if adjoints is not None else []
+def to_html(title: str, head: list[str], rows: list[tuple[int, list[str]]]) -> str:
+    """The Wengert table (``table``'s header and rows) as HTML: how Jupyter shows a tape."""
     out = [
         '<table class="tape-wengert">',
-        f"<caption>{title}</caption>",
+        f"<caption>{html.escape(title)}</caption>",
         "<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr></thead>",
         "<tbody>",
     ]
-    for i in order:
-        prim, slots, params, inputs, ans = rows[i]
-        if prim.name == "input" and not slots:
-            expr = "input" if labels and i in labels else f"x{leaves.index(i) + 1}"
-        else:
-            args = [
-                names[s] if s >= 0 else fmt_value(x) for s, x in zip(slots, inputs, strict=True)
-            ]
-            expr = _op_text(prim, args, params, inputs)
-        cells = [names[i], expr, fmt_value(ans)]
-        for col in (tangents, adjoints):
-            if col is not None:
-                v = col[i] if i < len(col) else None
-                cells.append("·" if v is None else fmt_value(v))
+    for i, cells in rows:
         tds = "".join(f"<td>{html.escape(c)}</td>" for c in cells)
         out.append(f'<tr data-slot="{i}">{tds}</tr>')
     out += ["</tbody>", "</table>"]

@@ -386,9 +386,9 @@ class Tape:
 
     def _repr_html_(self) -> str:
         """The Wengert table as HTML (Jupyter shows a tape as this)."""
-        return _show.to_html(
-            self._records, self._adjoints, self._state, self._labels(), self._tangents
-        )
+        head, rows = _show.table(self._records, self._adjoints, self._labels(), self._tangents)
+        title = f"Wengert list: {len(self._records)} records, tape {self._state}"
+        return _show.to_html(title, head, rows)
 
     def _repr_svg_(self) -> str | None:
         """The graph as SVG when Graphviz's ``dot`` is installed (else None: Jupyter then
