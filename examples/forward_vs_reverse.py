@@ -299,7 +299,7 @@ def plot(panels: Sequence[Panel], path: str) -> str:
     plt: Any = importlib.import_module("matplotlib.pyplot")
     ticker: Any = importlib.import_module("matplotlib.ticker")
     colour = {"jacfwd": FWD_COLOUR, "jacrev": REV_COLOUR}
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.4 * len(panels), 5.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.4 * len(panels), 5.5), squeeze=False)
     for ax, p in zip(axes[0], panels, strict=True):
         xs = [r[p.key] for r in p.rows]
         ax.loglog(xs, [r[2] * 1e3 for r in p.rows], "o-", color=FWD_COLOUR, label=FWD_WORDS)
@@ -331,8 +331,8 @@ def plot(panels: Sequence[Panel], path: str) -> str:
                     va="top",
                     fontsize=9,
                 )
-        ax.text(0.5, -0.19, words[0], transform=ax.transAxes, ha="center", va="top", weight="bold")
-        ax.text(0.5, -0.26, "\n".join(words[1:]), transform=ax.transAxes, ha="center", va="top")
+        ax.text(0.5, -0.22, words[0], transform=ax.transAxes, ha="center", va="top", weight="bold")
+        ax.text(0.5, -0.29, "\n".join(words[1:]), transform=ax.transAxes, ha="center", va="top")
         ax.set_xticks(xs, [str(x) for x in xs])
         ax.xaxis.set_minor_locator(ticker.NullLocator())
         ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
