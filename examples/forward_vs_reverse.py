@@ -90,11 +90,12 @@ def pin_status(limiter: Any = None) -> str:
     if not NUMPY_LOADED_FIRST:
         how = f"{', '.join(BLAS_VARS)} set to 1 before NumPy was imported"
     elif limiter is not None:
-        how = "NumPy was imported before this file, so those variables no longer applied: "
+        how = "NumPy was imported before this file, too late for the environment variables: "
         how += "limited with threadpoolctl"
-    else:
-        counted = f"{threads} threads" if threads else "an unknown number of threads"
-        how = "NOT pinned: NumPy was imported before this file and threadpoolctl is missing"
+    else:  # without threadpoolctl, nothing can tell or change the count
+        counted = "an unknown number of threads"
+        how = "NOT pinned: NumPy was imported before this file, too late for the environment "
+        how += "variables, and threadpoolctl is not installed"
     return f"BLAS on {counted} ({how})."
 
 
