@@ -1,19 +1,28 @@
-"""The machine description, RESULTS.md and the bar chart."""
+"""The machine description, RESULTS.md and the chart, results.png.
+
+``run.py`` calls ``write_markdown`` and ``chart`` after a full run. Run this file
+(``python benchmarks/report.py [RESULTS.md [results.png]]``) to redraw the chart from the
+tables RESULTS.md holds, without running the suite again.
+"""
 
 from __future__ import annotations
 
 import datetime
+import math
 import os
 import platform
+import re
 import statistics
 import subprocess
+import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import peers
-from harness import FLOOR, JIT, TAPE, Table, render_markdown
+from harness import FLOOR, JIT, PEER, TAPE, Contender, Table, render_markdown
 
 HERE = Path(__file__).resolve().parent
 
@@ -122,6 +131,10 @@ def write_markdown(
         "",
         "![results](results.png)",
         "",
+        "The chart has one panel per family of workloads; each line is one contender's median "
+        "time ÷ the floor's, on a log scale (▶ jacfwd, ◀ jacrev, ◆ compiled replay, hollow "
+        "markers JAX jit). `python benchmarks/report.py` redraws it from this file.",
+        "",
         "## Targets",
         "",
         "| workload | target | measured | met |",
@@ -136,8 +149,197 @@ def write_markdown(
     path.write_text("\n".join(out).rstrip() + "\n")
 
 
-def chart(path: Path, tables: Sequence[Table]) -> bool:
-    """Draw the bar chart; False (and no file) when matplotlib is not installed."""
+# ----- reading the tables back from RESULTS.md --------------------------------------------------
+
+_STATUS = {"missing": "missing", "FAILED": "failed", "not run": "skipped"}
+
+
+def _role(name: str, bold: bool) -> str:
+    if "(floor)" in name:
+        return FLOOR
+    if "value" in name and "value+grad" not in name:
+        return "value"
+    if bold or name.startswith("tape"):
+        return TAPE
+    return JIT if "(jit" in name else PEER
+
+
+def load_markdown(path: Path) -> list[Table]:
+    """The workload tables of a RESULTS.md that ``write_markdown`` wrote, read back.
+
+    Each row gets its median, min and max as its ``times`` (their median is the median), in
+    the table's unit (``per`` = 1), so ``chart`` can redraw results.png without rerunning
+    the suite. Rows that did not run keep their status (missing, failed, skipped) and note.
+    """
+    tables: list[Table] = []
+    at_one: dict[str, str] = {}  # per table, the first row at 1.00× floor
+    lines = path.read_text().splitlines()
+    if "## Workloads" not in lines:
+        return tables
+    for line in lines[lines.index("## Workloads") + 1 :]:
+        if line.startswith("### "):
+            key, _, title = line[4:].partition(" — ")
+            tables.append(Table(key, title, "", 1.0, []))
+        elif not tables:
+            continue
+        elif line.startswith("| contender |"):
+            head = [c.strip() for c in line.strip("|").split("|")]
+            tables[-1].unit = head[1].removeprefix("median (").removesuffix(")")
+            tables[-1].extra_cols = head[5:]
+        elif line.startswith("|---"):
+            continue
+        elif line.startswith("| "):
+            cells = [c.strip() for c in line.strip().removeprefix("|").removesuffix("|").split("|")]
+            name, median, spread = cells[0], cells[1], cells[2]
+            bold = name.startswith("**") and name.endswith("**")
+            name = name.strip("*")
+            c = Contender(name, _role(name, bold))
+            if median in _STATUS:
+                c.status, c.note = _STATUS[median], spread
+            else:
+                lo_hi = spread.split("  [")[0].split(" – ")
+                c.times = [v for v in map(_number, [median, *lo_hi]) if v is not None]
+                if "  [" in spread:
+                    c.note = spread.split("  [", 1)[1].removesuffix("]")
+                if cells[3] == "1.00×":
+                    at_one.setdefault(tables[-1].key, name)
+            c.extra = {k: v for k, v in zip(tables[-1].extra_cols, cells[5:], strict=False) if v}
+            tables[-1].rows.append(c)
+        elif line.startswith("- "):
+            tables[-1].notes.append(line[2:])
+    for t in tables:  # the floor is the FLOOR row unless another row is the table's 1.00×
+        floor = next((c for c in t.rows if c.role == FLOOR), None)
+        if t.key in at_one and (floor is None or floor.name != at_one[t.key]):
+            t.floor_name = at_one[t.key]
+    return tables
+
+
+def _number(cell: str) -> float | None:
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+# ----- the chart ---------------------------------------------------------------------------------
+
+FAMILIES = (
+    (
+        "Array code: training steps, a big matrix product, per-op overhead",
+        ("W1 tensor", "W2", "W3", "W4", "W6"),
+    ),
+    ("Scalar code: micrograd's demo step and a deep chain", ("W1 scalar", "W5")),
+    ("Jacobians of tanh(W @ x): n inputs → m outputs", ("W7",)),
+    ("What a gradient costs, and replaying a tape", ("W8", "W9")),
+)
+"""The chart's panels: a title and the table keys (or their first word) each one shows."""
+
+
+def family(key: str) -> int:
+    """The panel a table goes in (the last one for a workload no family names)."""
+    for i, (_, keys) in enumerate(FAMILIES):
+        if key in keys or key.split()[0] in keys:
+            return i
+    return len(FAMILIES) - 1
+
+
+def workload_name(t: Table) -> str:
+    """A table's workload in words (its title, shortened, for a workload not named here)."""
+    return named_workload(t) or textwrap.shorten(t.title, 70, placeholder=" …")
+
+
+def named_workload(t: Table) -> str | None:
+    """What the workload of a table is, and its size, in a few words; None when unknown."""
+    key = t.key
+    size = re.search(r"(\d+)×\1", t.title)
+    words = {
+        "W1 tensor": "micrograd's demo step in array code, 100 points",
+        "W1 scalar": "micrograd's demo step in scalar code, 100 points",
+        "W2": "small MLP step: batch 32, 64→64→64→10, tanh",
+        "W3": "medium MLP step: batch 256, 784→512→512→10, ReLU",
+        "W4": "gradient of sum(tanh(A @ B))"
+        + (f", A and B {size.group(1)}×{size.group(1)}" if size else ""),
+        "W6": "per-op overhead: 1,000 elementwise ops on 10 numbers",
+        "W8": "value + gradient of W3's loss ÷ NumPy's value alone",
+        "W9 W1": "W1's step: recording again vs replaying the tape",
+        "W9 W5": "W5's chain, 10,000 links: recording again vs replaying",
+    }
+    if key in words:
+        return words[key]
+    n = re.fullmatch(r"W5 N=(\d+)e(\d+)", key)
+    if n:
+        return f"deep scalar chain, {int(n.group(1)) * 10 ** int(n.group(2)):,} links"
+    nm = re.fullmatch(r"W7 \((\d+), (\d+)\)", key)
+    if nm:
+        n_, m_ = nm.group(1), nm.group(2)
+        return f"n = {n_} → m = {m_}: a {m_}×{n_} Jacobian"
+    return None
+
+
+LIBRARY_COLOURS = {
+    "tape": "#d62728",
+    "torch": "#ff7f0e",
+    "autograd": "#2ca02c",
+    "jax": "#9467bd",
+    "micrograd": "#8c564b",
+    "numpy": "#7f7f7f",
+    "python": "#7f7f7f",
+}
+
+MODES = {"jacfwd": "▶", "jacrev": "◀", "record + sweep": "●", "compiled replay": "◆"}
+"""The variants one line of the chart can hold, and their markers."""
+
+_MARKERS = {"▶": ">", "◀": "<", "●": "o", "◆": "D"}
+
+
+def line_of(name: str) -> tuple[str, str]:
+    """The chart's line for a contender and its variant on it ("" for none): the two modes
+    of one library's Jacobian share a line, as do recording and replaying a tape."""
+    for mode in ("jacfwd", "jacrev"):
+        if mode in name:
+            lib = name.replace(mode, "").replace("..", ".").replace("  ", " ").strip(" .")
+            return lib, mode
+    if name.startswith("tape: "):
+        return "tape", name.removeprefix("tape: ")
+    name = name.removesuffix(" value+grad")
+    return ("tape" if name == "tape (scalar Vars)" else name), ""
+
+
+def _why_not(c: Contender) -> str:
+    """Why a contender has no time, in a few words."""
+    if c.status == "failed":
+        return f"failed: {c.note.split(':')[0]}" if c.note else "failed"
+    if c.status == "missing":
+        return "not installed"
+    if "budget" in c.note:
+        return "not run: over the time budget"
+    return f"not run: {c.note}" if c.note else "not run"
+
+
+def _times(v: float) -> str:
+    """An axis tick: 0.1×, 1×, 10×, 100×, 1000×, 10⁴×, …"""
+    if 0.01 <= v < 1e4:
+        return f"{v:g}×"
+    return f"10{str(round(math.log10(v))).translate(str.maketrans('-0123456789', '⁻⁰¹²³⁴⁵⁶⁷⁸⁹'))}×"
+
+
+def _ratio(r: float) -> str:
+    return f"{r:.3g}×" if r < 100 else f"{r:,.0f}×"
+
+
+def chart(path: Path, tables: Sequence[Table], note: str = "") -> bool:
+    """Draw results.png: a few large panels, one per family of workloads (``FAMILIES``).
+
+    Each workload is named in words, with its floor's time. Each contender gets a line
+    with a stem from the hand-written floor (1×) to its own time ÷ the floor's, on a log
+    axis, labelled with its name and that ratio; the two modes of a Jacobian (▶ jacfwd,
+    ◀ jacrev) and a tape recorded or replayed (● ◆) share one line. Colours are libraries
+    (red: tape); hollow markers are JAX jit. Value-only rows (W8) are left out; contenders
+    that did not run say why on their line.
+
+    Returns:
+        False (and no file) when matplotlib is not installed.
+    """
     try:
         import matplotlib
     except ImportError:
@@ -145,42 +347,158 @@ def chart(path: Path, tables: Sequence[Table]) -> bool:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import NullFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     shown = [t for t in tables if t.floor() is not None and sum(bool(c.times) for c in t.rows) > 1]
-    cols = 4
-    rows = max(1, -(-len(shown) // cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.1 * rows), squeeze=False)
-    colours = {FLOOR: "#9e9e9e", TAPE: "#d62728", JIT: "#aec7e8", "value": "#c5b0d5"}
-    for ax, t in zip(axes.flat, shown, strict=False):
-        f = t.floor()
-        assert f is not None
-        base = statistics.median(f.times)
-        items = [(c.name, statistics.median(c.times) / base, c.role) for c in t.rows if c.times]
-        names = [n for n, _, _ in items][::-1]
-        ratios = [r for _, r, _ in items][::-1]
-        cs = [colours.get(role, "#1f77b4") for _, _, role in items][::-1]
-        ax.barh(names, ratios, color=cs)
+    groups: list[list[Table]] = [[] for _ in FAMILIES]
+    for t in shown:
+        groups[family(t.key)].append(t)
+    panels = [(FAMILIES[i][0], g) for i, g in enumerate(groups) if g]
+
+    def lines(t: Table) -> dict[str, list[tuple[str, Contender]]]:
+        """The table's contenders by chart line (tape's first), without the reference row
+        and the value-only rows."""
+        out: dict[str, list[tuple[str, Contender]]] = {}
+        ref = t.floor()
+        for c in t.rows:
+            if c is ref or c.role == "value":
+                continue
+            name, variant = line_of(c.name)
+            out.setdefault(name, []).append((variant, c))
+        return dict(sorted(out.items(), key=lambda kv: not kv[0].startswith("tape")))
+
+    # two columns, each panel as tall as its lines: the first and third panels on the left
+    heights = [sum(len(lines(t)) + 1.4 for t in g) + 1.0 for _, g in panels]
+    columns = [list(range(len(panels)))[c::2] for c in range(min(2, len(panels)))]
+    gap = 5.0  # lines between two panels of a column: room for an axis label and a title
+    tallest = max(sum(heights[k] for k in col) + gap * (len(col) - 1) for col in columns)
+    fig = plt.figure(figsize=(8.5 * len(columns), 0.24 * tallest + 2.0))
+    outer = fig.add_gridspec(1, len(columns))
+    axes: dict[int, Any] = {}
+    for c, col in enumerate(columns):
+        ratios: list[float] = []
+        for k in col:
+            ratios += [gap, heights[k]] if ratios else [heights[k]]
+        spare = tallest - sum(ratios)  # pads the shorter column at its foot
+        ratios += [spare] if spare > 0.5 else []
+        inner = outer[0, c].subgridspec(len(ratios), 1, height_ratios=ratios, hspace=0)
+        for j, k in enumerate(col):
+            axes[k] = fig.add_subplot(inner[2 * j, 0])
+    for k, (title, g) in enumerate(panels):
+        ax = axes[k]
+        ticks: list[float] = []
+        names: list[str] = []
+        lo, hi, y = 1.0, 1.0, 0.0
+        for w, t in enumerate(g):
+            f = t.floor()
+            assert f is not None
+            base = statistics.median(f.times)
+            ls = lines(t)
+            band = len(ls) + 1.4
+            shade = "#efefef" if w % 2 else "white"
+            ax.axhspan(y - 0.6, y + band - 0.6, color=shade, zorder=0, lw=0)
+            header = {
+                "transform": ax.get_yaxis_transform(),
+                "va": "center",
+                "fontsize": 10,
+                "zorder": 4,
+                "bbox": {"facecolor": shade, "edgecolor": "none", "pad": 1.5},
+            }
+            ax.text(0.01, y, f"{t.key}: {workload_name(t)}", weight="bold", **header)
+            ax.text(0.99, y, f"floor {fmt_unit(base, t)}", ha="right", **header)
+            for i, (name, variants) in enumerate(ls.items()):
+                yy = y + 1.1 + i
+                ticks.append(yy)
+                names.append(name)
+                colour = LIBRARY_COLOURS.get(re.split(r"[ .:]", name)[0], "#1f77b4")
+                parts: list[str] = []
+                right = 1.0
+                for variant, c in variants:
+                    sym = MODES.get(variant, "")
+                    if not c.times:
+                        parts.append(f"{sym} {_why_not(c)}".strip())
+                        continue
+                    r = statistics.median(c.times) / base
+                    lo, hi, right = min(lo, r), max(hi, r), max(right, r)
+                    ax.plot([1.0, r], [yy, yy], color=colour, lw=1.8, alpha=0.55, zorder=2)
+                    ax.plot(
+                        [r],
+                        [yy],
+                        marker=_MARKERS.get(sym, "o"),
+                        ms=8,
+                        color=colour,
+                        markerfacecolor="white" if c.role == JIT else colour,
+                        markeredgewidth=1.5,
+                        zorder=3,
+                    )
+                    parts.append(f"{sym} {_ratio(r)}" if sym else _ratio(r))
+                ran = any(c.times for _, c in variants)
+                if not ran and len({_why_not(c) for _, c in variants}) == 1:
+                    parts = [_why_not(variants[0][1])]  # one reason for every variant
+                ax.annotate(
+                    "   ".join(parts),
+                    (right, yy),
+                    xytext=(9, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=9.5,
+                    color=colour if ran else "#707070",
+                    style="normal" if ran else "italic",
+                    weight="bold" if name.startswith("tape") else "normal",
+                )
+            y += band
         ax.set_xscale("log")
+        ax.set_xlim(min(lo, 1.0) / 2.5, hi * 60)
+        ax.set_ylim(y - 0.6, -0.6)
+        ax.set_yticks(ticks, names, fontsize=10)
+        for label in ax.get_yticklabels():
+            label.set_color(LIBRARY_COLOURS.get(re.split(r"[ .:]", label.get_text())[0], "k"))
+            if label.get_text().startswith("tape"):
+                label.set_weight("bold")
+        ax.tick_params(axis="y", length=0)
+        ax.xaxis.set_major_locator(LogLocator(base=10))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _times(v)))
         ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.axvline(1.0, color="black", lw=0.8)
-        ax.set_title(f"{t.key}  (floor {fmt_unit(base, t)})", fontsize=9)
-        ax.tick_params(labelsize=7)
-        for y, r in enumerate(ratios):
-            ax.text(r, y, f" {r:.3g}×", va="center", fontsize=6)
-        ax.set_xlim(min(min(ratios), 1.0) / 2, max(max(ratios) * 8, 10.0))
-    for ax in list(axes.flat)[len(shown) :]:
-        ax.axis("off")
+        ax.axvline(1.0, color="black", lw=1.3, zorder=1)
+        ax.grid(True, axis="x", which="major", alpha=0.3)
+        ax.set_title(title, fontsize=13, loc="left", weight="bold")
+        ax.set_xlabel(
+            "time ÷ the hand-written floor's time (log scale; 1× = the floor, black line)"
+        )
     fig.suptitle(
-        "time relative to the hand-written floor (log scale; red = tape, grey = floor, "
-        "light blue = JAX jit, purple = value only)",
-        fontsize=11,
+        "tape (red) and its peers on each workload, as multiples of the hand-written NumPy (or "
+        "Python-float) floor's time\nlower is faster;  ▶ jacfwd  ◀ jacrev  ● record + sweep  "
+        "◆ compiled replay;  hollow = JAX jit" + (f";  {note}" if note else ""),
+        fontsize=12.5,
     )
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
-    fig.savefig(path, dpi=90)
+    fig.tight_layout(rect=(0, 0, 1, 0.985))
+    fig.savefig(path, dpi=100)
     plt.close(fig)
     return True
 
 
+def main(argv: Sequence[str]) -> int:
+    """Redraw results.png from the tables of RESULTS.md (no benchmark runs again)."""
+    src = Path(argv[0]) if argv else HERE / "RESULTS.md"
+    out = Path(argv[1]) if len(argv) > 1 else HERE / "results.png"
+    tables = load_markdown(src)
+    if not tables:
+        print(f"{src} holds no workload tables")
+        return 1
+    text = src.read_text()
+    when = re.search(r"^\| date \| (.+) \|$", text, re.M)
+    cpu = re.search(r"^\| CPU \| (.+) \|$", text, re.M)
+    note = ", ".join(x.group(1) for x in (cpu, when) if x)
+    if not chart(out, tables, note=f"from {src.name}" + (f" ({note})" if note else "")):
+        print("matplotlib is not installed: no chart")
+        return 1
+    print(f"wrote {out} from {len(tables)} tables of {src}")
+    return 0
+
+
 def fmt_unit(seconds: float, t: Table) -> str:
     return f"{seconds / t.per:.3g} {t.unit}"
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

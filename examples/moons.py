@@ -4,7 +4,8 @@ Run it with ``make demo`` (or ``python examples/moons.py``). It makes 100 points
 interleaved half circles (labels ±1), trains ``MLP(2, [16, 16, 1])`` with the SVM hinge loss
 plus a small L2 penalty by full-batch SGD (learning rate 1.0 decaying to 0.1 over 100
 steps), reaches 100 % training accuracy, and draws the decision boundary in the terminal
-(and, when matplotlib is installed, in ``moons.png``).
+and, when matplotlib is installed, in ``moons.png`` (``docs/moons.png`` is that file): the
+two classes, the region predicted for each, the boundary, and the accuracy in the title.
 
 Each step records one forward pass of about twenty array operations on the tape, then one
 reverse sweep gives the gradients of all 337 parameters.
@@ -143,8 +144,13 @@ def render_boundary(model: nn.MLP, X: Floats, y: Floats, width: int = 60, height
     return "\n".join("".join(row) for row in grid)
 
 
-def save_plot(model: nn.MLP, X: Floats, y: Floats, path: str) -> bool:
+def save_plot(model: nn.MLP, X: Floats, y: Floats, path: str, *, steps: int | None = None) -> bool:
     """Draw the decision boundary with matplotlib into ``path``.
+
+    The figure shows the two classes (the upper moon, label −1, as blue circles; the lower
+    moon, label +1, as orange crosses), the region the model assigns to each class (shaded)
+    and the decision boundary, where the score is 0 (black line). Its title gives the
+    training accuracy, and the number of SGD steps when ``steps`` is given.
 
     Returns:
         True when the file was written, False when matplotlib is not installed.
@@ -155,16 +161,33 @@ def save_plot(model: nn.MLP, X: Floats, y: Floats, path: str) -> bool:
         return False
     matplotlib.use("Agg")
     plt = importlib.import_module("matplotlib.pyplot")
+    Line2D = importlib.import_module("matplotlib.lines").Line2D
+    Patch = importlib.import_module("matplotlib.patches").Patch
     (x0, y0), (x1, y1) = X.min(axis=0) - 0.25, X.max(axis=0) + 0.25
     gx, gy = np.meshgrid(np.linspace(x0, x1, 300), np.linspace(y0, y1, 200))
     s = scores(model, np.stack([gx.ravel(), gy.ravel()], axis=1)).reshape(gx.shape)
-    fig, ax = plt.subplots(figsize=(6, 4.5))
+    fig, ax = plt.subplots(figsize=(8.6, 4.6))
     ax.contourf(gx, gy, s > 0, levels=[-0.5, 0.5, 1.5], colors=["#c6dbef", "#fdd0a2"])
-    ax.contour(gx, gy, s, levels=[0.0], colors="k", linewidths=1)
-    ax.scatter(*X[y < 0].T, c="#2171b5", marker="o", s=20, label="y = −1")
-    ax.scatter(*X[y > 0].T, c="#d94801", marker="x", s=20, label="y = +1")
-    ax.set_title("MLP(2, [16, 16, 1]) on two moons: decision boundary")
-    ax.legend(loc="lower left")
+    ax.contour(gx, gy, s, levels=[0.0], colors="k", linewidths=1.5)
+    ax.scatter(*X[y < 0].T, c="#2171b5", marker="o", s=22)
+    ax.scatter(*X[y > 0].T, c="#d94801", marker="x", s=22)
+    ax.set_xlabel("x₁ (first coordinate)")
+    ax.set_ylabel("x₂ (second coordinate)")
+    ax.set_aspect("equal")
+    acc = accuracy(model, X, y)
+    after = f" after {steps} SGD steps" if steps is not None else ""
+    ax.set_title(
+        f"MLP(2, [16, 16, 1]) on {len(y)} two-moons points:\n"
+        f"{100 * acc:.1f} % training accuracy{after}"
+    )
+    handles = [
+        Line2D([], [], ls="", marker="o", color="#2171b5", label="upper moon (label −1)"),
+        Line2D([], [], ls="", marker="x", color="#d94801", label="lower moon (label +1)"),
+        Line2D([], [], color="k", lw=1.5, label="decision boundary\n(score = 0)"),
+        Patch(color="#c6dbef", label="predicted −1"),
+        Patch(color="#fdd0a2", label="predicted +1"),
+    ]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -192,7 +215,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(render_boundary(model, X, y))
     print("\n· predicted −1   : predicted +1   o data −1   x data +1")
-    if save_plot(model, X, y, args.png):
+    if save_plot(model, X, y, args.png, steps=args.steps):
         print(f"saved {args.png}")
     else:
         print("matplotlib is not installed: pip install -e '.[examples]' to save moons.png")

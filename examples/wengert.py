@@ -1,8 +1,10 @@
 """The textbook lesson: record f(x₁, x₂) = ln(x₁) + x₁·x₂ − sin(x₂), then sweep it backwards.
 
-Run it with ``python examples/wengert.py``. It prints the Wengert list
-the tape recorded, walks the reverse sweep one adjoint at a time, and checks the gradient
-against the closed form, central finite differences and forward mode (dual numbers).
+Run it with ``python examples/wengert.py``. It prints the Wengert list the tape recorded
+(the inputs named x1 and x2), walks the reverse sweep one adjoint update at a time
+(``t.steps``), shows the forward trace of tangents beside the adjoints, and checks the
+gradient against the closed form, central finite differences and forward mode (dual
+numbers).
 """
 
 from __future__ import annotations
@@ -22,23 +24,8 @@ def f_dual(x1: tp.Dual, x2: tp.Dual) -> tp.Dual:
     return tp.log(x1) + x1 * x2 - tp.sin(x2)
 
 
-def _names(entries: list[tp.Entry]) -> list[str]:
-    """Textbook names: inputs v₋ₙ₊₁ … v₀ in order of appearance, then v₁, v₂, …"""
-    sub = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
-    n_in = sum(e.primitive == "input" for e in entries)
-    k_in, k_op, names = 1 - n_in, 1, []
-    for e in entries:
-        if e.primitive == "input":
-            names.append("v" + str(k_in).translate(sub))
-            k_in += 1
-        else:
-            names.append("v" + str(k_op).translate(sub))
-            k_op += 1
-    return names
-
-
 def main() -> None:
-    x1, x2 = tp.Var(2.0), tp.Var(5.0)
+    x1, x2 = tp.Var(2.0, name="x1"), tp.Var(5.0, name="x2")
     print("f(x₁, x₂) = ln(x₁) + x₁·x₂ − sin(x₂)  at (x₁, x₂) = (2, 5)\n")
 
     with tp.Tape(persistent=True) as t:
@@ -47,34 +34,24 @@ def main() -> None:
     print(t)
 
     print("\n2. The reverse sweep runs the list backwards once, starting from ȳ = 1.")
-    print("   A record v = φ(a, b) adds v̄·∂φ/∂a to ā and v̄·∂φ/∂b to b̄:\n")
+    print("   A record v = φ(a, b) adds v̄·∂φ/∂a to ā and v̄·∂φ/∂b to b̄ (t.steps lists them):\n")
+    for line in t.show_steps(y).splitlines():
+        print("   " + line)
+    steps = t.steps(y)
+    total: dict[int, float] = {}
+    for st in steps:  # summing each input's contributions gives the gradient, exactly
+        total[st.input] = total.get(st.input, 0.0) + float(st.contribution)
     grads = t.gradient(y, [x1, x2])
     g1, g2 = float(grads[0]), float(grads[1])
-    entries = list(t)
-    names = _names(entries)
-    adjoint: dict[int, float] = {len(entries) - 1: 1.0}
-    bar = [n.replace("v", "v̄", 1) for n in names]
-    print(f"   {bar[-1]} = 1")
-    for e in reversed(entries):
-        if e.primitive == "input" or e.slot not in adjoint:
-            continue
-        row = tp.PRIMITIVES[e.primitive]
-        inputs = [entries[s].value for s in e.inputs]
-        for k, s in enumerate(e.inputs):
-            rule = row.vjp[k]
-            if rule is None:
-                continue
-            contribution = float(rule(adjoint[e.slot], e.value, *inputs))
-            adjoint[s] = adjoint.get(s, 0.0) + contribution
-            print(
-                f"   {bar[s]:<4} += {contribution:>10.6f}   from {names[e.slot]} = {row.name}(…),"
-                f" input {k + 1}: now {bar[s]} = {adjoint[s]:.6f}"
-            )
-    print("\n   The table again, with every adjoint v̄ = ∂y/∂v beside its value:\n")
+    leaves = [e.slot for e in t if e.primitive == "input"]
+    assert [total[s] for s in leaves] == [g1, g2]
+    print("\n3. Forward mode over the same records: one direction ẋ = (1, 0) pushed through")
+    print("   every line (v̇ = Σ ∂φ/∂a · ȧ), the v̇ column, beside the reverse sweep's v̄:\n")
+    t.forward_trace({x1: 1.0})
     print(t)
 
     exact = (1 / 2.0 + 5.0, 2.0 - math.cos(5.0))
-    print(f"\n3. ∂f/∂x₁ = {g1:.10f}   closed form 1/x₁ + x₂     = {exact[0]:.10f}")
+    print(f"\n4. ∂f/∂x₁ = {g1:.10f}   closed form 1/x₁ + x₂     = {exact[0]:.10f}")
     print(f"   ∂f/∂x₂ = {g2:.10f}   closed form x₁ − cos(x₂) = {exact[1]:.10f}")
 
     def plain(a: float, b: float) -> float:

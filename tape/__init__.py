@@ -74,7 +74,9 @@ from ._primitives import var as var
 from ._primitives import where as where
 from ._program import Program as Program
 from ._program import TapeInvalidated as TapeInvalidated
+from ._tape import Drawing as Drawing
 from ._tape import Entry as Entry
+from ._tape import Step as Step
 from ._tape import Tape as Tape
 from ._tape import TapeWarning as TapeWarning
 from ._var import Var as Var
@@ -93,10 +95,12 @@ __all__ = [
     "SUPPORTED_NUMPY",
     "Array",
     "CustomPrimitive",
+    "Drawing",
     "Dual",
     "Entry",
     "Primitive",
     "Program",
+    "Step",
     "Tape",
     "TapeInvalidated",
     "TapeWarning",

@@ -7,6 +7,7 @@ line also shows its adjoint v̄ = ∂y/∂v.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,11 @@ def _plain(v: Any) -> Any:
         else:
             return v
     return v
+
+
+def subscript(n: int) -> str:
+    """``n`` in subscript digits (``-1`` → ``₋₁``)."""
+    return str(n).translate(_SUB)
 
 
 def fmt_value(v: Any) -> str:
@@ -84,8 +90,9 @@ def _fmt_index(index: Any) -> str:
     return ", ".join(out)
 
 
-def textbook_names(records: list[Any]) -> list[str]:
-    """v₋ₙ₊₁ … v₀ for the inputs in order of appearance, then v₁, v₂, … for operations."""
+def textbook_names(records: list[Any], labels: dict[int, str] | None = None) -> list[str]:
+    """v₋ₙ₊₁ … v₀ for the inputs in order of appearance, then v₁, v₂, … for operations;
+    a slot with a label (a Var's name) gets the label instead."""
     is_input = [ROWS[r[0]].name == "input" and not r[1] for r in records]
     k_in, k_op = 1 - sum(is_input), 1
     names = []
@@ -96,39 +103,71 @@ def textbook_names(records: list[Any]) -> list[str]:
         else:
             names.append(f"v{str(k_op).translate(_SUB)}")
             k_op += 1
+    if labels:
+        for slot, label in labels.items():
+            if 0 <= slot < len(names):
+                names[slot] = label
     return names
 
 
-def show_tape(records: list[Any], adjoints: list[Any] | None, state: str) -> str:
-    """Render records (and adjoints, when given) as a numbered table."""
-    if not records:
-        return f"Wengert list: empty (tape {state})"
-    names = textbook_names(records)
-    records = [(ROWS[r[0]], *r[1:]) for r in records]  # the rows themselves, for reading
-    n_inputs = sum(1 for r in records if not r[1] and r[0].name == "input")
-    saved = _saved_bytes(records)
-    show_bytes = sum(saved) > 0
-    lines = []
-    leaves = [i for i, r in enumerate(records) if r[0].name == "input" and not r[1]]
-    order = leaves + [i for i, r in enumerate(records) if not (r[0].name == "input" and not r[1])]
-    for i in order:
-        prim, slots, params, inputs, ans = records[i]
-        if prim.name == "input" and not slots:
-            expr = f"x{str(leaves.index(i) + 1).translate(_SUB)}"
+def bar(name: str) -> str:
+    """The adjoint's symbol for a slot's name: v̄₂ for v₂, w̄1 for w1."""
+    return name[0] + "\u0304" + name[1:]
+
+
+def table(
+    records: list[Any],
+    adjoints: list[Any] | None,
+    labels: dict[int, str] | None = None,
+    tangents: list[Any] | None = None,
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The Wengert table's header and its rows as text cells, inputs first: each row is
+    (slot, [name, operation, value, tangent v̇?, adjoint v̄?]). Shared by print and HTML."""
+    names = textbook_names(records, labels)
+    rows = [(ROWS[r[0]], *r[1:]) for r in records]  # the rows themselves, for reading
+    leaves = [i for i, r in enumerate(rows) if r[0].name == "input" and not r[1]]
+    first = set(leaves)
+    out = []
+    for i in leaves + [i for i in range(len(rows)) if i not in first]:
+        prim, slots, params, inputs, ans = rows[i]
+        if i in first:
+            expr = "input" if labels and i in labels else f"x{subscript(leaves.index(i) + 1)}"
         else:
             args = [
                 names[s] if s >= 0 else fmt_value(x) for s, x in zip(slots, inputs, strict=True)
             ]
             expr = _op_text(prim, args, params, inputs)
-        row = [names[i], expr, fmt_value(ans)]
-        if adjoints is not None:
-            a = adjoints[i] if i < len(adjoints) else None
-            row.append("·" if a is None else fmt_value(a))
-        if show_bytes:
-            row.append(_fmt_bytes(saved[i]))
-        lines.append(row)
-    head = ["slot", "operation", "value"] + (["adjoint v̄"] if adjoints is not None else [])
-    head += ["saved"] if show_bytes else []
+        cells = [names[i], expr, fmt_value(ans)]
+        for col in (tangents, adjoints):
+            if col is not None:
+                v = col[i] if i < len(col) else None
+                cells.append("·" if v is None else fmt_value(v))
+        out.append((i, cells))
+    head = ["slot", "operation", "value"] + (["tangent v̇"] if tangents is not None else [])
+    head += ["adjoint v̄"] if adjoints is not None else []
+    return head, out
+
+
+def show_tape(
+    records: list[Any],
+    adjoints: list[Any] | None,
+    state: str,
+    labels: dict[int, str] | None = None,
+    tangents: list[Any] | None = None,
+) -> str:
+    """Render records as a numbered table, with a column of tangents v̇ (a forward sweep)
+    and of adjoints v̄ (a reverse sweep) when they are given; named slots show their names."""
+    if not records:
+        return f"Wengert list: empty (tape {state})"
+    head, rows = table(records, adjoints, labels, tangents)
+    n_inputs = sum(1 for r in records if not r[1] and ROWS[r[0]].name == "input")
+    saved = _saved_bytes(records)
+    show_bytes = sum(saved) > 0
+    if show_bytes:
+        head.append("saved")
+        for i, cells in rows:
+            cells.append(_fmt_bytes(saved[i]))
+    lines = [cells for _, cells in rows]
     widths = [max(len(r[c]) for r in [head, *lines]) for c in range(len(head))]
     title = f"Wengert list: {len(records)} records ({n_inputs} inputs), tape {state}"
 
@@ -185,20 +224,24 @@ def _op_text(
     return expr
 
 
-def to_dot(records: list[Any], adjoints: list[Any] | None) -> str:
-    """Graphviz DOT text of a Wengert list: one node per record, edges from its inputs."""
+def to_dot(
+    records: list[Any], adjoints: list[Any] | None, labels: dict[int, str] | None = None
+) -> str:
+    """Graphviz DOT text of a Wengert list: one node per record (its name, its operation,
+    its value and, after a sweep, its adjoint), edges from its inputs."""
     lines = [
         "digraph wengert {",
         "  rankdir=LR;",
         '  node [shape=box, fontname="Helvetica", fontsize=11];',
     ]
-    names = textbook_names(records)
+    names = textbook_names(records, labels)
     n_in = 0
     for i, (p, slots, params, inputs, ans) in enumerate(records):
         prim = ROWS[p]
         if prim.name == "input" and not slots:
             n_in += 1
-            label = f"{names[i]} = x{str(n_in).translate(_SUB)}\\n= {fmt_value(ans)}"
+            what = "input" if labels and i in labels else f"x{str(n_in).translate(_SUB)}"
+            label = f"{names[i]} = {what}\\n= {fmt_value(ans)}"
             shape = ", shape=ellipse"
         else:
             args = [
@@ -207,9 +250,24 @@ def to_dot(records: list[Any], adjoints: list[Any] | None) -> str:
             label = f"{names[i]} = {_op_text(prim, args, params, inputs)}\\n= {fmt_value(ans)}"
             shape = ", style=dashed" if not prim.differentiable else ""
         if adjoints is not None and i < len(adjoints) and adjoints[i] is not None:
-            label += f"\\nv̄ = {fmt_value(adjoints[i])}"
+            label += f"\\n{bar(names[i])} = {fmt_value(adjoints[i])}"
         label = label.replace('"', '\\"')
         lines.append(f'  n{i} [label="{label}"{shape}];')
         lines.extend(f"  n{s} -> n{i};" for s in slots if s >= 0)
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def to_html(title: str, head: list[str], rows: list[tuple[int, list[str]]]) -> str:
+    """The Wengert table (``table``'s header and rows) as HTML: how Jupyter shows a tape."""
+    out = [
+        '<table class="tape-wengert">',
+        f"<caption>{html.escape(title)}</caption>",
+        "<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr></thead>",
+        "<tbody>",
+    ]
+    for i, cells in rows:
+        tds = "".join(f"<td>{html.escape(c)}</td>" for c in cells)
+        out.append(f'<tr data-slot="{i}">{tds}</tr>')
+    out += ["</tbody>", "</table>"]
+    return "\n".join(out)

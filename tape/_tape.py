@@ -30,16 +30,20 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
+import os
+import shutil
+import subprocess
 import sys
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias, overload
 
 import numpy as np
 
+from . import _show
 from ._primitive import ROWS, Array, Primitive, Value
 
 if TYPE_CHECKING:
@@ -77,6 +81,31 @@ class Entry(NamedTuple):
     params: dict[str, Any]
     value: Value
     input_values: tuple[Value, ...] = ()
+
+
+class Step(NamedTuple):
+    """One adjoint update of the reverse sweep, as ``tape.steps(target)`` lists them.
+
+    The sweep visits the records from the target back to the first; for a record
+    vᵢ = φ(…, vₛ, …) it adds v̄ᵢ · ∂φ/∂vₛ to v̄ₛ, one Step per input that has a derivative.
+
+    Attributes:
+        record: The slot whose VJP rule runs (vᵢ).
+        input: The slot receiving the contribution (vₛ).
+        argnum: Which input of the record it is (0 for the first).
+        op: The record's primitive (``"multiply"``).
+        contribution: The value added to v̄ₛ: v̄ᵢ · ∂vᵢ/∂vₛ (summed back to vₛ's shape).
+        total: v̄ₛ after adding it.
+        adjoint: v̄ᵢ, the record's own adjoint when its rule ran.
+    """
+
+    record: int
+    input: int
+    argnum: int
+    op: str
+    contribution: Value
+    total: Value
+    adjoint: Value
 
 
 class TapeWarning(UserWarning):
@@ -126,6 +155,9 @@ class Tape:
         self._state = "new"  # new -> active -> done -> freed
         self._thread = 0
         self._adjoints: list[Any] | None = None
+        self._swept_to = -1  # the earliest slot the last kept sweep reached
+        self._tangents: list[Any] | None = None  # the last forward_trace
+        self._names: dict[int, str] = {}  # slot -> the name of the Var recorded there
 
     # ----- lifecycle --------------------------------------------------------------------------
 
@@ -187,6 +219,8 @@ class Tape:
         self._records = []
         self._leaves = {}
         self._adjoints = None
+        self._tangents = None
+        self._names = {}
         _unlock(self._locked)
         self._locked = []
         self._state = "freed"
@@ -219,7 +253,7 @@ class Tape:
     ) -> Var:
         slot = len(self._records)
         if self.check_finite:
-            _check_finite_value(slot, prim, inputs, ans)
+            _check_finite_value(self, slot, prim, inputs, ans)
         self._records.append((prim.index, slots, params, inputs, ans))
         return self._var_at(slot, ans)
 
@@ -305,10 +339,87 @@ class Tape:
         return Program(self, self._records, in_slots, out_slots)
 
     def to_dot(self) -> str:
-        """The recorded list as Graphviz DOT text (render it with ``dot -Tpng``)."""
-        from ._show import to_dot
+        """The recorded list as Graphviz DOT text (render it with ``dot -Tsvg``, or use
+        ``draw``): one node per record with its name, operation, value and adjoint."""
+        return _show.to_dot(self._records, self._adjoints, self._labels())
 
-        return to_dot(self._records, self._adjoints)
+    @overload
+    def draw(self, path: None = None, format: Literal["svg"] = "svg") -> Drawing: ...
+    @overload
+    def draw(
+        self, path: str | os.PathLike[str], format: Literal["svg", "png", "pdf"] = "svg"
+    ) -> None: ...
+    def draw(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        format: Literal["svg", "png", "pdf"] = "svg",
+    ) -> Drawing | None:
+        """Draw the Wengert list as a graph with Graphviz's ``dot`` program.
+
+        Each record is a node showing its name, its operation, its value and (after a
+        persistent tape's sweep) its adjoint; edges run from each input to the records
+        that use it. Inputs are ellipses, records without a derivative dashed.
+
+        Args:
+            path: Write the picture to this file. Without it the SVG text is returned.
+            format: ``"svg"``, ``"png"`` or ``"pdf"`` (a file format; text needs svg).
+
+        Returns:
+            The SVG text (a ``str`` that Jupyter shows as the picture), or None when the
+            picture was written to ``path``.
+
+        Raises:
+            RuntimeError: When Graphviz's ``dot`` is not installed (the message says how to
+                install it); ``t.to_dot()`` gives the DOT text without it.
+            ValueError: For another format, or png/pdf without a path.
+        """
+        if format not in ("svg", "png", "pdf"):
+            raise ValueError(f'draw: format must be "svg", "png" or "pdf", not {format!r}')
+        if path is None and format != "svg":
+            raise ValueError(f"draw: a {format} picture needs a path to be written to")
+        out = _run_dot(self.to_dot(), format)
+        if path is None:
+            return Drawing(out.decode())
+        with open(path, "wb") as f:
+            f.write(out)
+        return None
+
+    def _repr_html_(self) -> str:
+        """The Wengert table as HTML (Jupyter shows a tape as this)."""
+        head, rows = _show.table(self._records, self._adjoints, self._labels(), self._tangents)
+        title = f"Wengert list: {len(self._records)} records, tape {self._state}"
+        return _show.to_html(title, head, rows)
+
+    def _repr_svg_(self) -> str | None:
+        """The graph as SVG when Graphviz's ``dot`` is installed (else None: Jupyter then
+        shows the HTML table)."""
+        if shutil.which("dot") is None:
+            return None
+        return str(self.draw())
+
+    # ----- names -------------------------------------------------------------------------
+
+    def _name_slot(self, slot: int, name: str | None) -> None:
+        if name is None:
+            self._names.pop(slot, None)
+        elif 0 <= slot < len(self._records):
+            self._names[slot] = name
+
+    def _labels(self) -> dict[int, str]:
+        """The names to show, by slot: recorded Vars named here, and named leaves."""
+        labels = dict(self._names)
+        for var, slot in self._leaves.values():
+            name = var.name
+            if name is not None:
+                labels.setdefault(slot, name)
+        return labels
+
+    def _label(self, slot: int) -> str:
+        """How ``print(t)`` names a slot: the Var's name, or its textbook name (v₋₁, v₂)."""
+        labels = self._labels()
+        if slot in labels:
+            return labels[slot]
+        return _show.textbook_names(self._records)[slot]
 
     # ----- the reverse sweep ------------------------------------------------------------------
 
@@ -378,9 +489,13 @@ class Tape:
     def _run(self, target: Var | Value, srcs: list[Var], seed: Value | None) -> list[Any]:
         """Check the request, then sweep; returns the adjoint list (indexed by slot)."""
         tslot, seed = self._check_request(target, srcs, seed)
-        adjoints = sweep(self._records, tslot, seed, self._source_slots, self.check_finite)
+        adjoints = sweep(
+            self._records, tslot, seed, self._source_slots, self.check_finite, label=self._label
+        )
         if self.persistent:
             self._adjoints = adjoints
+            reached = [s for s in self._source_slots if 0 <= s <= tslot]
+            self._swept_to = min(reached) if reached else tslot + 1
         return adjoints
 
     def _check_request(
@@ -461,18 +576,132 @@ class Tape:
             values = tuple(read_only(_plain(v)) for v in inputs)
             yield Entry(i, ROWS[p].name, slots, dict(params or {}), read_only(_plain(ans)), values)
 
-    def adjoint(self, x: Var) -> Value | None:
-        """The adjoint of ``x`` from the last sweep of a persistent tape (None if unreached)."""
+    def adjoint(self, x: Var) -> Value:
+        """v̄ = ∂target/∂x from the last reverse sweep of a persistent tape, for any Var it
+        recorded: an input or an intermediate value (micrograd's ``.grad``).
+
+        A value the target does not depend on (nothing reached it, or it came after the
+        target) has adjoint zero, of its shape.
+
+        Raises:
+            RuntimeError: When no sweep was kept: the tape is not persistent (its adjoints
+                are freed with its records: use ``Tape(persistent=True)``), or no gradient
+                or steps were taken yet.
+            ValueError: For a Var this tape did not record, or one before the earliest
+                source of the last sweep (which stopped there: pass it as a source).
+        """
+        if self._adjoints is None:
+            if not self.persistent:
+                raise RuntimeError(
+                    "t.adjoint needs the adjoints of a sweep, which a tape frees with its "
+                    "records: use Tape(persistent=True), then t.gradient (or t.steps)"
+                )
+            raise RuntimeError("no sweep yet: call t.gradient(target, sources) first")
         slot = self._slot_of(x)
-        if self._adjoints is None or slot < 0 or slot >= len(self._adjoints):
-            return None
-        a = self._adjoints[slot]
-        return None if a is None else _plain(a)
+        if slot < 0:
+            raise ValueError("t.adjoint: this Var was not recorded on this tape")
+        stop = self._swept_to
+        if slot < stop:
+            raise ValueError(
+                f"t.adjoint: the last sweep stopped at record {stop} (its earliest source) "
+                f"and never reached {self._label(slot)}: pass it among the sources"
+            )
+        a = self._adjoints[slot] if slot < len(self._adjoints) else None
+        out: Value = _shaped_like(None, x) if a is None else _plain(a)
+        return out
+
+    def steps(self, target: Var, output_gradient: Value | None = None) -> list[Step]:
+        """The reverse sweep from ``target``, one ``Step`` per adjoint update, in the order
+        the sweep makes them (from the target back to the first record).
+
+        Summing the contributions that each input receives gives ``t.gradient``'s answer;
+        afterwards ``t.adjoint(v)`` and ``print(t)`` show every record's adjoint. Use
+        ``t.show_steps(target)`` to print them in the Wengert list's notation.
+
+        Args:
+            target: A Var recorded on this (persistent) tape.
+            output_gradient: The seed, for a non-scalar target (as for ``gradient``).
+
+        Raises:
+            RuntimeError: On a tape that is not persistent (listing the steps is a sweep:
+                the records must outlive it).
+        """
+        if not self.persistent:
+            raise RuntimeError("t.steps needs a tape kept after its sweep: Tape(persistent=True)")
+        tslot, seed = self._check_request(target, [], output_gradient)
+        trace: list[Step] = []
+        self._adjoints = sweep(
+            self._records, tslot, seed, [0], self.check_finite, trace, label=self._label
+        )
+        self._swept_to = 0
+        return trace
+
+    def show_steps(self, target: Var, output_gradient: Value | None = None) -> str:
+        """The reverse sweep as text, one update per line in the table's notation:
+        ``v̄₀ += v̄₂ · ∂v₂/∂v₀ = 1 · 2`` (with the Vars' names where they have them)."""
+        steps = self.steps(target, output_gradient)
+        names = _show.textbook_names(self._records, self._labels())
+        lines = []
+        for st in steps:
+            out, inp = names[st.record], names[st.input]
+            lhs = f"{_show.bar(inp)} += {_show.bar(out)} · ∂{out}/∂{inp}"
+            local = _local_partial(st)
+            rhs = (
+                f"{_show.fmt_value(st.adjoint)} · {_show.fmt_value(local)}"
+                if local is not None
+                else _show.fmt_value(st.contribution)
+            )
+            lines.append(
+                f"{lhs} = {rhs}   ({st.op}; {_show.bar(inp)} = {_show.fmt_value(st.total)})"
+            )
+        return "\n".join(lines)
+
+    def forward_trace(self, tangents: Mapping[Var, Value]) -> list[Value]:
+        """Forward mode over the recorded list: push one direction through every record.
+
+        The inputs' tangents ẋ are given (inputs left out get zero); each record
+        vᵢ = φ(…) then gets v̇ᵢ = Σₛ ∂φ/∂vₛ · v̇ₛ from its primitive's JVP rules — the
+        forward trace of Griewank and Walther, beside the reverse one. ``print(t)`` shows
+        the tangents as a v̇ column.
+
+        Args:
+            tangents: ``{input Var: its tangent}`` (of the input's shape).
+
+        Returns:
+            The tangent of every record, by slot (zeros where none arrives).
+        """
+        if self._state == "freed":
+            raise RuntimeError("this tape was freed by gradient(): use Tape(persistent=True)")
+        dots: list[Any] = [None] * len(self._records)
+        for x, d in tangents.items():
+            slot = self._slot_of(x)
+            if slot < 0 or self._records[slot][0] != INPUT.index:
+                raise ValueError("forward_trace: the tangents must be given for inputs of the tape")
+            dv = _as_seed(d, _plain(self._records[slot][4]))
+            if np.shape(dv) != x.shape:
+                raise ValueError(
+                    f"forward_trace: a tangent of shape {np.shape(dv)} for an input of shape "
+                    f"{x.shape}"
+                )
+            dots[slot] = dv
+        for i, (p, slots, params, inputs, ans) in enumerate(self._records):
+            prim = ROWS[p]
+            if not slots or not prim.differentiable:
+                continue
+            ts = [dots[s] if s >= 0 else None for s in slots]
+            if any(d is not None for d in ts):
+                dots[i] = push_tangents(prim, inputs, ts, ans, params or {})
+        out = [
+            _zeros_like(_plain(r[4])) if d is None else _plain(d)
+            for d, r in zip(dots, self._records, strict=True)
+        ]
+        self._tangents = out
+        return out
 
     def __str__(self) -> str:
-        from ._show import show_tape
-
-        return show_tape(self._records, self._adjoints, self._state)
+        return _show.show_tape(
+            self._records, self._adjoints, self._state, self._labels(), self._tangents
+        )
 
     def __repr__(self) -> str:
         return f"<Tape {self._state}, {len(self._records)} records>"
@@ -487,11 +716,18 @@ _get_ident = threading.get_ident
 
 
 def sweep(
-    records: list[Record], target: int, seed: Any, sources: list[int], check_finite: bool = False
+    records: list[Record],
+    target: int,
+    seed: Any,
+    sources: list[int],
+    check_finite: bool = False,
+    trace: list[Step] | None = None,
+    label: Callable[[int], str] = str,
 ) -> list[Any]:
     """The reverse sweep: one loop from ``target`` back to the earliest source.
 
     ``adjoint[i]`` holds v̄ᵢ = ∂target/∂vᵢ, or None while nothing has reached slot i.
+    With ``trace``, every adjoint update is also appended to it as a ``Step``.
     """
     adjoint: list[Any] = [None] * (target + 1)
     adjoint[target] = seed
@@ -520,12 +756,16 @@ def sweep(
                 ct = unbroadcast(ct, inputs[k])
             if check_finite and not np.all(np.isfinite(_plain(ct))):
                 raise FloatingPointError(
-                    f"the reverse sweep got a non-finite adjoint at record {i} ({prim.name}), "
+                    f"the reverse sweep got a non-finite adjoint at record {i} ({prim.name}; "
+                    f"{label(i)} in print(t)), "
                     f"input {k + 1}: {_brief(_plain(ct))}; the record's inputs were "
                     + ", ".join(_brief(_plain(x)) for x in inputs)
                 )
             prev = adjoint[s]
             adjoint[s] = ct if prev is None else prev + ct
+            if trace is not None:
+                step = Step(i, s, k, prim.name, _plain(ct), _plain(adjoint[s]), _plain(g))
+                trace.append(step)
     return adjoint
 
 
@@ -581,6 +821,44 @@ def read_only(v: Any) -> Any:
     if type(v) is np.ndarray and v.flags.writeable:
         v.flags.writeable = False
     return v
+
+
+class Drawing(str):
+    """SVG text of a drawn tape; Jupyter displays it as the picture."""
+
+    __slots__ = ()
+
+    def _repr_svg_(self) -> str:
+        return str(self)
+
+
+def _run_dot(dot_text: str, format: str) -> bytes:
+    exe = shutil.which("dot")
+    if exe is None:
+        raise RuntimeError(
+            "drawing a tape needs Graphviz's `dot` program, which is not on this machine's "
+            "PATH. Install Graphviz (Debian/Ubuntu: `apt-get install graphviz`; macOS: "
+            "`brew install graphviz`; conda: `conda install graphviz`), or render "
+            "t.to_dot() elsewhere."
+        )
+    done = subprocess.run(
+        [exe, f"-T{format}"], input=dot_text.encode(), capture_output=True, timeout=60
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"Graphviz's dot failed: {done.stderr.decode(errors='replace')}")
+    return done.stdout
+
+
+def _local_partial(st: Step) -> Value | None:
+    """∂vᵢ/∂vₛ of a scalar step (contribution / v̄ᵢ), or None where it cannot be read off."""
+    a, c = st.adjoint, st.contribution
+    if type(a) is float and type(c) is float and a != 0.0:
+        return c / a
+    return None
+
+
+def _zeros_like(v: Any) -> Any:
+    return 0.0 if type(v) is float else np.zeros_like(v)
 
 
 def _left_the_tape(target: object, escaped: str | None) -> str:
@@ -757,7 +1035,7 @@ def bind1(prim: Primitive, x: Any) -> Any:
     records = tape._records
     slot = len(records)
     if tape.check_finite:
-        _check_finite_value(slot, prim, (xv,), ans)
+        _check_finite_value(tape, slot, prim, (xv,), ans)
     records.append((prim.index, (x._slot,), None, (xv,), ans))
     out = _new_var(Var)
     out._value = ans
@@ -863,7 +1141,7 @@ def bind2(prim: Primitive, x: Any, y: Any) -> Any:
         tape._locked.extend(_lock(yv))
     slot = len(records)
     if tape.check_finite:
-        _check_finite_value(slot, prim, (xv, yv), ans)
+        _check_finite_value(tape, slot, prim, (xv, yv), ans)
     records.append((prim.index, (sx, sy), None, (xv, yv), ans))
     out = _new_var(Var)
     out._value = ans
@@ -920,7 +1198,7 @@ def _record_simple(
     # hands it out, so nothing can write into what the tape saved)
     slot = len(tape._records)
     if tape.check_finite:
-        _check_finite_value(slot, prim, tuple(inputs), ans)
+        _check_finite_value(tape, slot, prim, tuple(inputs), ans)
     tape._records.append((prim.index, tuple(slots), params or None, tuple(inputs), ans))
     out = _new_var(Var)
     out._value = ans
@@ -929,25 +1207,27 @@ def _record_simple(
     return out
 
 
-def _check_finite_value(slot: int, prim: Primitive, inputs: tuple[Any, ...], ans: Any) -> None:
+def _check_finite_value(
+    tape: Tape, slot: int, prim: Primitive, inputs: tuple[Any, ...], ans: Any
+) -> None:
     if not prim.differentiable or prim is INPUT:
         return
     v = _plain(ans)
     if isinstance(v, float | np.ndarray) and not np.all(np.isfinite(v)):
+        n_ops = 1 + sum(1 for r in tape._records if r[0] != INPUT.index)
         raise FloatingPointError(
-            f"record {slot} ({prim.name}) produced a non-finite value {_brief(v)} from inputs "
+            f"record {slot} ({prim.name}; v{_show.subscript(n_ops)} in print(t)) produced a "
+            f"non-finite value {_brief(v)} from inputs "
             + ", ".join(_brief(_plain(x)) for x in inputs)
             + " (Tape(check_finite=True))"
         )
 
 
 def _brief(v: Any) -> str:
-    from ._show import fmt_value
-
     if isinstance(v, np.ndarray) and v.size > 4:
         bad = int(np.size(v) - np.count_nonzero(np.isfinite(v)))
-        return f"{fmt_value(v)} ({bad} non-finite, min {np.nanmin(v):.4g}, max {np.nanmax(v):.4g})"
-    return fmt_value(v)
+        return f"{_show.fmt_value(v)} ({bad} non-finite)"
+    return _show.fmt_value(v)
 
 
 def _peel(a: Any) -> Any:

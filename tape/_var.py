@@ -61,22 +61,43 @@ class Var(Operators):
         value: A Python int or float, or a NumPy array (or anything ``np.array`` accepts).
             Integers and booleans become float64, float32 stays float32, complex, object
             and string values raise ``TypeError``. Arrays are copied.
+        name: A label (``"w1"``) shown in place of the generated one (``v₋₁``, ``v₂``) in
+            ``print(tape)``, ``repr``, the drawn graph, the sweep's steps and error
+            messages. Any Var, intermediates included, can be named later: ``n.name = "n"``.
 
     Outside every ``Tape`` a Var computes like its value and records nothing; inside one,
     each operation on it is appended to the tape. ``.value`` is read-only while a tape may
     have saved it, and may be reassigned (``v.value = new``), as optimizers do.
     """
 
-    __slots__ = ("__weakref__", "_slot", "_tape", "_value")
+    __slots__ = ("__weakref__", "_name", "_slot", "_tape", "_value")
 
     _value: Any  # a plain value, or (under nested tapes / duals) the box one level down
     _tape: Tape | None
+    # the record's slot on _tape; -1 on no tape; -2 - (a row's index) on no tape for a Var
+    # that row made outside every tape (so a TapeWarning can name it)
     _slot: int
+    _name: str | None  # unset (hot paths make Vars without it) means None
 
-    def __init__(self, value: npt.ArrayLike) -> None:
+    def __init__(self, value: npt.ArrayLike, name: str | None = None) -> None:
         self._value = as_value(value)
         self._tape = None
         self._slot = -1
+        if name is not None:
+            self.name = name
+
+    @property
+    def name(self) -> str | None:
+        """The Var's label, or None (then tables and messages use ``v₋₁``, ``v₂``, ...)."""
+        return getattr(self, "_name", None)
+
+    @name.setter
+    def name(self, name: str | None) -> None:
+        if name is not None and (not isinstance(name, str) or not name.strip()):
+            raise TypeError(f"a Var's name must be a non-empty string or None; got {name!r}")
+        self._name = name
+        if self._tape is not None:
+            self._tape._name_slot(self._slot, name)
 
     # ----- data -------------------------------------------------------------------------
 
@@ -104,9 +125,14 @@ class Var(Operators):
             if isinstance(v, np.ndarray)
             else repr(v)
         )
-        where = f", slot={self._slot}" if self._tape is not None else ""
-        return f"Var({body}{where})"
+        name = self.name
+        if name is not None:
+            return f"Var({body}, name={name!r})"
+        if self._tape is not None and 0 <= self._slot < len(self._tape):
+            return f"Var({body}, {self._tape._label(self._slot)} on a tape)"
+        return f"Var({body})"
 
     def detach(self) -> Var:
-        """A new Var with the same value and no history: gradients do not flow through it."""
-        return Var(self.value)
+        """A new Var with the same value and no history: gradients do not flow through it
+        (it keeps the name)."""
+        return Var(self.value, name=self.name)

@@ -23,8 +23,9 @@ def run(name: str, *args: str) -> str:
 
 def test_wengert_prints_the_list_the_sweep_and_agreeing_gradients() -> None:
     out = run("wengert.py")
-    assert "v₁  =  ln v₋₁" in out and "v₅  =  v₃ − v₄" in out
-    assert "v̄₋₁ +=   0.500000" in out  # the last adjoint step: ln's contribution to x₁
+    assert "v₁  =  ln x1" in out and "v₅  =  v₃ − v₄" in out
+    assert "x̄1 += v̄₁ · ∂v₁/∂x1 = 1 · 0.5   (log; x̄1 = 5.5)" in out  # the sweep's last step
+    assert "v₂  =  x1 × x2           10           5           1" in out  # v̇ beside v̄
     assert "∂f/∂x₁ = 5.5000000000" in out and "∂f/∂x₂ = 1.7163378145" in out
     assert "forward mode, two dual-number passes:     (5.5000000000, 1.7163378145)" in out
     assert "agrees with all three" in out

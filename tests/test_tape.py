@@ -444,7 +444,7 @@ def test_repr_inside_a_tape_names_the_slot() -> None:
     x = tp.Var(2.0)
     with tp.Tape():
         y = x * 3.0
-    assert repr(y) == "Var(6.0, slot=1)"  # slot 0 is the input x
+    assert repr(y) == "Var(6.0, v₁ on a tape)"  # as print(t) names it (x is v₀)
 
 
 @pytest.mark.parametrize(
