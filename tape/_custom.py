@@ -69,13 +69,13 @@ class CustomPrimitive:
 
     Attributes:
         row: The registered ``Primitive`` row.
-        batched: ``True`` when the JVP rules take a leading batch axis of tangents
-            themselves, ``False`` when they are never shown one, ``None`` (the default) when
-            they are written for one tangent and may be tried on a batch (see
-            ``primitive``).
+        batched: ``False`` (the default) when the JVP rules are written for one tangent and
+            never shown a batch, ``True`` when they take a leading batch axis of tangents
+            themselves, ``None`` when they are written for one tangent but may be tried on
+            a batch (see ``primitive``).
     """
 
-    def __init__(self, row: Primitive, doc: str | None, batched: bool | None = None) -> None:
+    def __init__(self, row: Primitive, doc: str | None, batched: bool | None = False) -> None:
         self.row = row
         self.batched = batched
         self.__doc__ = doc
@@ -222,7 +222,7 @@ def primitive(
     name: str | None = None,
     notation: str = "",
     elementwise: bool = False,
-    batched: bool | None = None,
+    batched: bool | None = False,
 ) -> Callable[[Callable[..., Any]], CustomPrimitive]:
     """Make a NumPy function a differentiable primitive, given its derivative rules.
 
@@ -240,11 +240,12 @@ def primitive(
         notation: How a record prints, e.g. ``"log1pexp {0}"`` (default ``name({0}, ...)``).
         elementwise: The inputs broadcast against each other, NumPy-style: cotangents are
             then summed back to each input's shape for you.
-        batched: How the JVP rules meet k directions at once. ``None`` (default): written
-            for one tangent; tried once on the whole batch, and kept only when a check by
-            linearity (one more call, on a combination of the directions) confirms it,
-            else called once per direction. ``False``: always called once per direction,
-            never shown a batch. ``True``: the rules take a leading batch axis themselves
+        batched: How the JVP rules meet k directions at once. ``False`` (default): written
+            for one tangent: called once per direction, never shown a batch. ``None``:
+            written for one tangent, but tried once on the whole batch and kept only when a
+            check by linearity (one more call, on a random combination of the directions)
+            confirms it, else called once per direction from then on (fewer calls for rules
+            that happen to broadcast). ``True``: the rules take a leading batch axis themselves
             and are called once, with ``d`` of shape ``batch + input.shape`` (for an
             elementwise primitive whose input has fewer axes than the output, lined up with
             the output: ``batch + (1,) * pad + input.shape``), returning
@@ -255,7 +256,7 @@ def primitive(
         ``CustomPrimitive``.
 
     Example:
-        A linear solve, its rules written for one tangent (the default ``batched=None``
+        A linear solve, its rules written for one tangent (the default ``batched=False``
         maps them over the directions, so ``jacfwd`` and ``jacrev`` are right)::
 
             @tp.primitive(

@@ -1304,12 +1304,48 @@ def _batch_index(index: Any, nb: int) -> Any:
     return (slice(None),) * nb + items
 
 
+def _advanced_front(index: Any) -> int:
+    """The number of result axes NumPy's advanced indices take at the FRONT of the result:
+    when they are not adjacent (an int or array, a slice, an array: ``x[1, :, [0, 4]]``),
+    NumPy puts their broadcast axes first, before the batch axes a vector-mode tangent
+    prepends; 0 when they stay in place."""
+    items = index if isinstance(index, tuple) else (index,)
+    arrays = [np.asarray(i) for i in items if isinstance(i, np.ndarray | list)]
+    if not arrays:
+        return 0
+    adv = [k for k, i in enumerate(items) if isinstance(i, np.ndarray | list | int | np.integer)]
+    if adv == list(range(adv[0], adv[-1] + 1)):
+        return 0
+    shapes = [np.shape(np.nonzero(a)[0]) if a.dtype == np.bool_ else a.shape for a in arrays]
+    return len(np.broadcast_shapes(*shapes))
+
+
+def _getitem_jvp(dx: Any, ans: Any, x: Any, index: Any) -> Any:
+    nb = len(_batch(dx, x))
+    out = getitem(dx, _batch_index(index, nb))
+    k = _advanced_front(index) if nb else 0
+    if k:  # NumPy put the advanced axes before the batch axes: batch axes back to the front
+        rest = tuple(range(k + nb, ndim(out)))
+        out = transpose(out, tuple(range(k, k + nb)) + tuple(range(k)) + rest)
+    return out
+
+
+def _scatter_add_jvp(dx: Any, ans: Any, x: Any, index: Any, shape: tuple[int, ...]) -> Any:
+    b = _batch(dx, x)
+    nb = len(b)
+    k = _advanced_front(index) if nb else 0
+    if k:  # the batched index takes the advanced axes first, then the batch axes
+        rest = tuple(range(nb + k, ndim(dx)))
+        dx = transpose(dx, tuple(range(nb, nb + k)) + tuple(range(nb)) + rest)
+    return scatter_add(dx, _batch_index(index, nb), b + shape)
+
+
 GETITEM = register(
     Primitive(
         "getitem",
         impl=lambda x, index: x[index],
         vjp=(lambda g, ans, x, index: scatter_add(g, index, _shape_of(x)),),
-        jvp=(lambda dx, ans, x, index: getitem(dx, _batch_index(index, len(_batch(dx, x)))),),
+        jvp=(_getitem_jvp,),
         notation="{0}[{p}]",
     )
 )
@@ -1318,11 +1354,7 @@ SCATTER_ADD = register(
         "scatter_add",
         impl=_scatter_add_impl,
         vjp=(lambda g, ans, x, index, shape: getitem(g, index),),
-        jvp=(
-            lambda dx, ans, x, index, shape: scatter_add(
-                dx, _batch_index(index, len(_batch(dx, x))), _batch(dx, x) + shape
-            ),
-        ),
+        jvp=(_scatter_add_jvp,),
         notation="scatter_add({0}{p})",
     )
 )

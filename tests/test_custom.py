@@ -576,7 +576,7 @@ class Spy:
         self.shapes.append(tuple(np.shape(_const(d))))
 
 
-SPY_BATCHED, SPY_DEFAULT, SPY_ONE, SPY_SOLVE = Spy(), Spy(), Spy(), Spy()
+SPY_BATCHED, SPY_AUTO, SPY_DEFAULT, SPY_ONE, SPY_SOLVE = Spy(), Spy(), Spy(), Spy(), Spy()
 
 
 def _spied(spy: Spy, rule: Fn) -> Fn:
@@ -619,6 +619,7 @@ def _solve_b_jvp(db: Any, x: Any, b: Any, a: Any) -> Any:
     vjp=[_solve_b_vjp, None],
     jvp=[_spied(SPY_SOLVE, _solve_b_jvp), None],
     name="solve_b_spied_test",
+    batched=None,  # tried on a batch, checked: the check must catch solve's mixing
 )
 def solve_b_spied(b: tp.Array, a: tp.Array) -> tp.Array:
     """A⁻¹ b, differentiable in b only."""
@@ -652,13 +653,21 @@ def test_a_rule_for_one_tangent_with_batched_false_sees_one_tangent_at_a_time() 
     assert SPY_ONE.shapes == [(5,)] * 5, "forward over reverse: the forward pass in the tape"
 
 
-def test_a_rule_for_one_tangent_that_takes_a_batch_right_is_called_twice() -> None:
-    # the default: one call on the whole batch, checked by one call on a combination
+def test_by_default_a_rule_sees_exactly_one_tangent() -> None:
     del SPY_DEFAULT.shapes[:]
     f = _registered("cube_default_test", SPY_DEFAULT)
     j = tp.jacfwd(f)(X5)
     np.testing.assert_allclose(j, np.diag(3 * X5**2), rtol=1e-15)
-    assert SPY_DEFAULT.shapes == [(5, 5), (5,)]
+    assert SPY_DEFAULT.shapes == [(5,)] * 5
+
+
+def test_a_rule_for_one_tangent_that_takes_a_batch_right_is_called_twice() -> None:
+    # batched=None: one call on the whole batch, checked by one call on a combination
+    del SPY_AUTO.shapes[:]
+    f = _registered("cube_auto_test", SPY_AUTO, batched=None)
+    j = tp.jacfwd(f)(X5)
+    np.testing.assert_allclose(j, np.diag(3 * X5**2), rtol=1e-15)
+    assert SPY_AUTO.shapes == [(5, 5), (5,)]
 
 
 def test_a_rule_for_one_tangent_that_mixes_the_batch_falls_back_to_one_at_a_time() -> None:

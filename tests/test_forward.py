@@ -763,6 +763,7 @@ IMPL_CALLS = [0]
     jvp=lambda dx, ans, x: dx * (2.0 * tp.cos(2.0 * x)),
     name="sin2x_forward_test",
     notation="sin2x {0}",
+    batched=True,  # its rules broadcast over a leading batch axis: one call for k directions
 )
 def sin2x(x: tp.Value) -> tp.Value:
     """sin(2x), counting how often its forward computation runs."""
