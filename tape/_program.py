@@ -35,7 +35,7 @@ from ._tape import (
     batched_vjp,
     bind,
     call,
-    push_tangents,
+    forward_sweep,
     sweep,
 )
 from ._var import Var, as_value
@@ -190,23 +190,6 @@ class Program:
             return g
         return float(g) if shape == () and not isinstance(g, np.ndarray) else np.asarray(g)
 
-    def _forward_sweep(self, recs: list[Record], tangents: dict[int, Any]) -> list[Any]:
-        """Tangents of every record in order, from tangents at the inputs (vector mode when
-        they carry a leading batch axis)."""
-        tan: list[Any] = [None] * len(recs)
-        for slot, t in tangents.items():
-            if slot < len(recs):  # (an input first used after the last output: no effect)
-                tan[slot] = t
-        for i, (p, slots, params, ins, ans) in enumerate(recs):
-            prim = ROWS[p]
-            if prim is INPUT or not prim.differentiable:
-                continue
-            ts = [tan[s] if s >= 0 else None for s in slots]
-            if all(t is None for t in ts):
-                continue
-            tan[i] = push_tangents(prim, ins, ts, ans, params or {})
-        return tan
-
     def _tangents(self, vs: Sequence[Any]) -> dict[int, Any]:
         if len(vs) != len(self._inputs):
             raise TypeError(f"this program takes {len(self._inputs)} tangents, got {len(vs)}")
@@ -220,7 +203,7 @@ class Program:
         """
         xs, vs = self._pack(primals), self._pack(tangents)
         recs = self.replay(*xs)
-        tan = self._forward_sweep(recs, self._tangents(vs))
+        tan = forward_sweep(recs, self._tangents(vs))
         outs = [self._zero_if_none(tan[s], recs[s][4]) for s in self._outputs]
         return outs[0] if len(outs) == 1 else outs
 
@@ -236,7 +219,7 @@ class Program:
             return np.zeros(out_shape + in_shape)
         if n <= m:
             basis = np.eye(n).reshape((n, *in_shape))
-            t = self._forward_sweep(recs, {x: basis})[y]
+            t = forward_sweep(recs, {x: basis})[y]
             if t is None:
                 return np.zeros(out_shape + in_shape)
             t = np.broadcast_to(np.asarray(t), (n, *out_shape))

@@ -672,7 +672,7 @@ class Tape:
         """
         if self._state == "freed":
             raise RuntimeError("this tape was freed by gradient(): use Tape(persistent=True)")
-        dots: list[Any] = [None] * len(self._records)
+        given: dict[int, Any] = {}
         for x, d in tangents.items():
             slot = self._slot_of(x)
             if slot < 0 or self._records[slot][0] != INPUT.index:
@@ -683,14 +683,8 @@ class Tape:
                     f"forward_trace: a tangent of shape {np.shape(dv)} for an input of shape "
                     f"{x.shape}"
                 )
-            dots[slot] = dv
-        for i, (p, slots, params, inputs, ans) in enumerate(self._records):
-            prim = ROWS[p]
-            if not slots or not prim.differentiable:
-                continue
-            ts = [dots[s] if s >= 0 else None for s in slots]
-            if any(d is not None for d in ts):
-                dots[i] = push_tangents(prim, inputs, ts, ans, params or {})
+            given[slot] = dv
+        dots = forward_sweep(self._records, given)
         out = [
             _zeros_like(_plain(r[4])) if d is None else _plain(d)
             for d, r in zip(dots, self._records, strict=True)
@@ -767,6 +761,32 @@ def sweep(
                 step = Step(i, s, k, prim.name, _plain(ct), _plain(adjoint[s]), _plain(g))
                 trace.append(step)
     return adjoint
+
+
+def forward_sweep(
+    records: list[Record], tangents: Mapping[int, Any], upto: int | None = None
+) -> list[Any]:
+    """Forward mode over recorded records: the tangent of every record up to ``upto``
+    (default: the last), from tangents given at some slots (None where none arrives).
+
+    Each record's tangent is ``push_tangents`` of its inputs' tangents — the JVP rules, as a
+    Dual would apply them. Tangents may carry a leading batch axis (vector mode).
+    """
+    end = len(records) if upto is None else upto + 1
+    tan: list[Any] = [None] * end
+    for slot, d in tangents.items():
+        if 0 <= slot < end:  # (an input first used after ``upto``: no effect)
+            tan[slot] = d
+    given = [s for s in tangents if 0 <= s < end]
+    for i in range(min(given) + 1 if given else end, end):
+        p, slots, params, inputs, ans = records[i]
+        prim = ROWS[p]
+        if not slots or not prim.differentiable:
+            continue
+        ts = [tan[s] if s >= 0 else None for s in slots]
+        if any(d is not None for d in ts):
+            tan[i] = push_tangents(prim, inputs, ts, ans, params or {})
+    return tan
 
 
 def batched_vjp(

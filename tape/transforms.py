@@ -30,16 +30,15 @@ from typing import Any, Literal, ParamSpec, Protocol, TypeAlias, TypeVar, overlo
 import numpy as np
 
 from ._dual import Dual, make_dual
-from ._primitive import ROWS, Array, Value
+from ._primitive import Array, Value
 from ._tape import (
     _LEVELS,
     _STACK,
-    INPUT,
     Tape,
     _constant_var,
     _new_var,
     _plain,
-    push_tangents,
+    forward_sweep,
     read_only,
 )
 from ._var import Var, as_value
@@ -451,17 +450,7 @@ def _jacobians_by_forward_sweep(
         if tslot < 0 or sslot < 0 or sslot > tslot:
             js.append(np.zeros(out_shape + shape))
             continue
-        tan: list[Any] = [None] * (tslot + 1)
-        tan[sslot] = basis
-        for k in range(sslot + 1, tslot + 1):
-            p, slots, params, ins, ans = t._records[k]
-            prim = ROWS[p]
-            if prim is INPUT or not prim.differentiable:
-                continue
-            ts = [tan[s] if s >= 0 else None for s in slots]
-            if all(d is None for d in ts):
-                continue
-            tan[k] = push_tangents(prim, ins, ts, ans, params or {})
+        tan = forward_sweep(t._records, {sslot: basis}, upto=tslot)
         js.append(_jacobian_from_tangent(tan[tslot], out_shape, shape))
     return js
 

@@ -1,9 +1,12 @@
-"""Deterministic test inputs shared by the per-primitive test tables (both modes)."""
+"""Deterministic test inputs shared by the per-primitive test tables (both modes), and a
+call counter for the tests that count how often a function runs."""
 
 from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -56,3 +59,15 @@ def shape_id(shape: Shape) -> str:
     if shape is None:
         return "float"
     return "x".join(map(str, shape)) if shape else "0d"
+
+
+class Counter:
+    """Wraps f and counts the calls."""
+
+    def __init__(self, f: Callable[..., Any]) -> None:
+        self.f = f
+        self.calls = 0
+
+    def __call__(self, *args: Any) -> Any:
+        self.calls += 1
+        return self.f(*args)

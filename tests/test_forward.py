@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _draw import Shape, draw
+from _draw import Counter, Shape, draw
 from _draw import draw_array as arr
 from _draw import keyed_rng as _rng
 from _draw import shape_id as sid
@@ -741,18 +741,6 @@ def test_operations_on_duals_against_finite_differences(name: str) -> None:
 
 
 # ----- vector mode: one forward pass -----------------------------------------------------------
-
-
-class Counter:
-    """Wraps f and counts the calls."""
-
-    def __init__(self, f: Fn) -> None:
-        self.f = f
-        self.calls = 0
-
-    def __call__(self, *args: Any) -> Any:
-        self.calls += 1
-        return self.f(*args)
 
 
 IMPL_CALLS = [0]

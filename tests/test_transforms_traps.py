@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _draw import Counter
 
 import tape as tp
 
@@ -240,18 +241,6 @@ def test_a_constant_function_still_has_a_zero_gradient() -> None:
 # ----- tp.jacobian(mode="auto") calls f once ---------------------------------------------------
 
 
-class Calls:
-    """Wraps f and counts its calls."""
-
-    def __init__(self, f: Fn) -> None:
-        self.f = f
-        self.calls = 0
-
-    def __call__(self, *args: Any) -> Any:
-        self.calls += 1
-        return self.f(*args)
-
-
 def wide(x: Any) -> Any:
     """R² -> R⁵: ∂/∂x = [diag(cos x); [[x₁, x₀], [x₁, x₀]]; [x₁, x₀]]."""
     return tp.concatenate([tp.sin(x), x * x[::-1], tp.reshape(tp.prod(x), (1,))])
@@ -282,7 +271,7 @@ def narrow_jacobian(x: tp.Array) -> tp.Array:
 def test_jacobian_auto_calls_f_once(
     f: Fn, closed: Callable[[tp.Array], tp.Array], x0: tp.Array
 ) -> None:
-    spy = Calls(f)
+    spy = Counter(f)
     j = tp.jacobian(spy)(x0)
     assert spy.calls == 1
     np.testing.assert_allclose(j, closed(x0), rtol=1e-14, atol=1e-15)
@@ -293,7 +282,7 @@ def test_jacobian_auto_with_tuple_argnums_calls_f_once() -> None:
         return tp.concatenate([a * b, tp.exp(b), tp.reshape(tp.sum(b) * a, (1,))])
 
     a0, b0 = np.array([0.5]), np.array([1.0, -0.4])
-    spy = Calls(f)
+    spy = Counter(f)
     ja, jb = tp.jacobian(spy, (0, 1))(a0, b0)
     assert spy.calls == 1
     want_a = np.array([[b0[0]], [b0[1]], [0.0], [0.0], [b0.sum()]])
