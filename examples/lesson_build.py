@@ -615,7 +615,7 @@ grid_scores = model(np.column_stack([gx.ravel(), gy.ravel()])).value.reshape(gx.
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.8), width_ratios=[1, 1.4])
 ax1.plot([h[0] for h in history], label="loss")
 ax1.plot([1 - h[1] for h in history], label="training error rate")
-ax1.set(xlabel="SGD step", ylabel="value", title="training", yscale="log")
+ax1.set(xlabel="SGD step", ylabel="value", title="training", ylim=(0, None))
 ax1.legend()
 ax2.contourf(gx, gy, grid_scores > 0, levels=[-0.5, 0.5, 1.5], colors=["#c6dbef", "#fdd0a2"])
 ax2.contour(gx, gy, grid_scores, levels=[0.0], colors="k", linewidths=1)

@@ -10,6 +10,7 @@ the picture) and ``test_graph_cells_show_the_drawings`` is skipped, saying why.
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import sys
 import time
@@ -42,6 +43,9 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> tuple[NotebookNode, float
     copy = work / "lesson.ipynb"
     shutil.copy(lesson_build.NOTEBOOK, copy)
     nb = lesson_build.read(copy)
+    # A fresh machine's first matplotlib import builds the font cache and says so on stderr,
+    # which would land in the notebook's output: build it here, outside the notebook.
+    importlib.import_module("matplotlib.font_manager")
     start = time.perf_counter()
     lesson_build.execute(nb, work, timeout=lesson_build.TIMEOUT)  # raises on a cell error
     return nb, time.perf_counter() - start
