@@ -262,7 +262,7 @@ def to_html(title: str, head: list[str], rows: list[tuple[int, list[str]]]) -> s
     """The Wengert table (``table``'s header and rows) as HTML: how Jupyter shows a tape."""
     out = [
         '<table class="tape-wengert">',
-        f"<caption>{html.escape(title)}</caption>",
+        f'<caption style="white-space: nowrap">{html.escape(title)}</caption>',
         "<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr></thead>",
         "<tbody>",
     ]

@@ -844,12 +844,16 @@ def read_only(v: Any) -> Any:
 
 
 class Drawing(str):
-    """SVG text of a drawn tape; Jupyter displays it as the picture."""
+    """SVG text of a drawn tape; Jupyter displays it as the picture (and ``repr`` stays one
+    short line, so a notebook does not store the whole text a second time)."""
 
     __slots__ = ()
 
     def _repr_svg_(self) -> str:
         return str(self)
+
+    def __repr__(self) -> str:
+        return f"<tape drawing: {len(self)} characters of SVG>"
 
 
 def _run_dot(dot_text: str, format: str) -> bytes:

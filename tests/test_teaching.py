@@ -292,6 +292,7 @@ def test_draw_gives_an_svg_with_one_node_per_record(tmp_path: Path) -> None:
     texts = " ".join(el.text or "" for el in root.iter("{http://www.w3.org/2000/svg}text"))
     assert "x1 = input" in texts and "x̄1 = 5.5" in texts
     assert svg._repr_svg_() == str(svg)
+    assert repr(svg) == f"<tape drawing: {len(svg)} characters of SVG>"
     t.draw(tmp_path / "tape.png", format="png")
     assert (tmp_path / "tape.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="needs a path"):
