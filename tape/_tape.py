@@ -198,7 +198,7 @@ class Tape:
             if p == P.GUARD.index and params is not None and params["kind"] in ("float", "int"):
                 src = slots[0]
                 what = ROWS[self._records[src][0]].name
-                return f"{params['kind']}() of record {src} ({what}), at record {i}"
+                return f"{params['kind']}() of {self._label(src)} ({what}), at record {i}"
         return None
 
     @contextmanager

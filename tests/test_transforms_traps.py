@@ -205,7 +205,7 @@ ESCAPES: dict[str, Fn] = {
 @pytest.mark.parametrize("name", list(ESCAPES))
 def test_a_value_that_left_the_tape_raises_instead_of_a_zero_gradient(name: str) -> None:
     f = ESCAPES[name]
-    with pytest.raises(TypeError, match=r"left the tape.*(float|int)\(\) of record"):
+    with pytest.raises(TypeError, match=r"left the tape.*(float|int)\(\) of v"):
         tp.grad(f)(2.0)
     with pytest.raises(TypeError, match="left the tape"):
         tp.value_and_grad(f)(2.0)
