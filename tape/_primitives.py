@@ -304,13 +304,59 @@ DIV = register(
     )
 )
 divide: Binary = _binary(
-    DIV, "divide", "Elementwise x / y, with broadcasting (x / 0 gives ±inf or nan)."
+    DIV,
+    "divide",
+    "Elementwise x / y, with broadcasting (x / 0 gives ±inf or nan).\n\n"
+    "∂/∂x = 1/y and ∂/∂y = −(x/y)/y, the formulas PyTorch's div backward uses: at y = 0 "
+    "they are ±inf (nan at 0/0), without raising.",
 )
 
 
-def _log_base(x: Any) -> Any:
-    # d(x**y)/dy = x**y · ln x; where x == 0 the product is 0 (JAX's convention), not nan.
-    return log(where(plain(x) == 0, 1.0, x))
+def _pow_exponent_less_one(x: Any, y: Any) -> Any:
+    """``y − 1``, except 1 where x = 0 and y = 0, for ∂(x**y)/∂x = y·x**(y−1).
+
+    At x = 0 the formula with y = 0 is 0·0**(−1) = 0·∞ = nan, though x**0 = 1 is constant
+    in x: the derivative is 0 (PyTorch's ``pow_backward`` and JAX's ``integer_pow`` give 0;
+    JAX's float ``pow`` gives nan). Writing y·x**1 there gives that 0 with no infinity
+    anywhere, so every higher derivative (x**1 at 0 differentiated twice) stays finite too.
+    Only x = 0 is changed: elsewhere y·x**(y−1) is finite at y = 0, and its derivative in y
+    (the mixed second derivative, 1/x at y = 0) must come from the true exponent y − 1.
+    """
+    xv, yv = plain(x), plain(y)
+    if type(xv) is float and type(yv) is float:
+        if xv == 0.0 and yv == 0.0:
+            return 1.0
+        return y - 1.0
+    if xv != 0.0 if type(xv) is float else xv.all():  # the common case: no zero base
+        return y - 1.0
+    hit = np.logical_and(np.equal(xv, 0.0), np.equal(yv, 0.0))
+    if not hit.any():
+        return y - 1.0
+    return where(hit, 1.0, y - 1.0)
+
+
+def _pow_dx(x: Any, y: Any) -> Any:
+    """∂(x**y)/∂x = y·x**(y−1), with 0 at x = 0, y = 0 (see ``_pow_exponent_less_one``)."""
+    return y * power(x, _pow_exponent_less_one(x, y))
+
+
+def _log_base(x: Any, y: Any) -> Any:
+    """ln x for ∂(x**y)/∂y = x**y · ln x, with 1 in place of x where x = 0 and y ≥ 0.
+
+    At x = 0 the product is 0·(−∞): we give 0 for y ≥ 0 (the limit as y → 0⁺ for y = 0;
+    PyTorch's ``pow_backward_exponent``, and JAX's for y > 0) and −∞ for y < 0 (where
+    0**y = ∞ and x**y · ln x → −∞ as x → 0⁺; PyTorch's choice, JAX gives nan). A negative
+    base gives nan: x**y is real there only at integer y, so it has no derivative in y.
+    """
+    xv, yv = plain(x), plain(y)
+    if type(xv) is float and type(yv) is float:
+        return log(1.0 if xv == 0.0 and yv >= 0.0 else x)
+    if xv != 0.0 if type(xv) is float else xv.all():
+        return log(x)
+    hit = np.logical_and(np.equal(xv, 0.0), np.greater_equal(yv, 0.0))
+    if not hit.any():
+        return log(x)
+    return log(where(hit, 1.0, x))
 
 
 POW = register(
@@ -318,12 +364,12 @@ POW = register(
         "power",
         impl=_pow,
         vjp=(
-            lambda g, ans, x, y: g * y * power(x, y - 1.0),
-            lambda g, ans, x, y: g * ans * _log_base(x),
+            lambda g, ans, x, y: g * _pow_dx(x, y),
+            lambda g, ans, x, y: g * ans * _log_base(x, y),
         ),
         jvp=(
-            lambda dx, ans, x, y: dx * y * power(x, y - 1.0),
-            lambda dy, ans, x, y: dy * ans * _log_base(x),
+            lambda dx, ans, x, y: dx * _pow_dx(x, y),
+            lambda dy, ans, x, y: dy * ans * _log_base(x, y),
         ),
         notation="{0} ** {1}",
         broadcasts=True,
@@ -331,7 +377,13 @@ POW = register(
     )
 )
 power: Binary = _binary(
-    POW, "power", "Elementwise x ** y, with broadcasting (NumPy's nan for (-8) ** 0.5)."
+    POW,
+    "power",
+    "Elementwise x ** y, with broadcasting (NumPy's nan for (-8) ** 0.5).\n\n"
+    "At the edges: ∂/∂x is 0 for x**0 (also at x = 0), 1 for x**1 and 0 for x**2 at 0, "
+    "∞ for 0 < y < 1 at 0, and exact for a negative base with an integer exponent "
+    "(d/dx x**3 at −2 is 12). ∂/∂y is 0 at x = 0 for y ≥ 0, −∞ for y < 0, and nan for a "
+    "negative base (PyTorch's conventions).",
 )
 
 
@@ -1033,8 +1085,19 @@ def std(x: Dual, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> 
 @overload
 def std(x: Value, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> Value: ...
 def std(x: Any, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> Any:
-    """Standard deviation over ``axis``, like ``np.std``."""
-    return sqrt(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
+    """Standard deviation over ``axis``, like ``np.std``.
+
+    Where the variance is 0 (a single element with ``ddof=0``, or all elements equal) the
+    derivative is 0, as PyTorch's ``std_backward`` and finite differences give, instead of
+    sqrt'(0)·0 = nan (JAX's answer): √v is taken of 1 there and the result replaced by 0.
+    The mask is a recorded comparison, so a replayed tape recomputes it. With ``ddof`` ≥ n
+    the variance is nan or inf, and so are the result and its derivative, as in NumPy.
+    """
+    v = var(x, axis=axis, ddof=ddof, keepdims=keepdims)
+    if type(v) is float or type(v) is np.ndarray:
+        return sqrt(v)  # plain: no derivative to protect
+    zero = v == 0.0
+    return where(zero, 0.0, sqrt(where(zero, 1.0, v)))
 
 
 # ----- linear algebra ----------------------------------------------------------------------------
