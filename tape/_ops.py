@@ -3,6 +3,13 @@
 Both value types behave like NumPy arrays of floats; every operator and method reaches the
 primitive table through ``bind``, which decides by its inputs whether to record on a tape,
 carry a tangent, or just compute.
+
+The methods are ndarray's, with NumPy's signatures. Differentiable ones return the
+receiver's kind (``Self``). Those whose results have no derivative (``argmax``, ``argsort``,
+``nonzero``, ``all``/``any``, ``item``, ``tolist``) return plain values, kept as guard
+records while a tape records so that a replay checks them. Methods that write in place or
+expose memory (``fill``, ``sort``, ``resize``, ``view``, ``flags``...) raise, naming what to
+use instead; ``out=`` is refused everywhere, since a value is immutable.
 """
 
 # bind's result follows its inputs' kind; on a Var or a Dual it is that same kind (Self).

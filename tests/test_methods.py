@@ -610,3 +610,23 @@ def test_supported_numpy_lists_only_rules() -> None:
     for name in ["np.shape", "np.ndim", "np.size", "np.argmax", "np.nonzero", "np.all"]:
         assert name not in listed, name  # they work on a Var, but have no derivative
     assert set(P.SUPPORTED_FUNCTIONS) <= listed and set(P.SUPPORTED_UFUNCS) <= listed
+
+
+def test_the_new_rows_replay() -> None:
+    def f(v: Any) -> Any:
+        a = v.astype(np.float32).astype(np.float64)
+        b = a.cumsum(axis=1).round(1).copy() * v
+        return (b + v.take([0, 2], axis=1).repeat(2, axis=0).sum() * v.diagonal().sum()).sum()
+
+    x = tp.Var(A[:2, :3].copy())
+    with tp.Tape() as t:
+        y = f(x)
+    prog = t.compile(inputs=[x], outputs=[y])
+    x1 = A[1:, 1:] * 0.7
+    value, (g,) = prog.value_and_grad(x1)
+    want_value, want_g = tp.value_and_grad(f)(x1)
+    assert value == pytest.approx(float(want_value), rel=1e-12)
+    np.testing.assert_allclose(g, want_g, rtol=1e-12)
+    np.testing.assert_allclose(
+        prog.hvp(x1, np.ones((2, 3))), tp.hvp(f, x1, np.ones((2, 3))), rtol=1e-12
+    )
