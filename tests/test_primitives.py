@@ -22,6 +22,7 @@ from _draw import Shape, draw, draw_array, shape_id
 from _draw import keyed_rng as _rng
 
 import tape as tp
+from tape import _primitives as P
 from tape._primitives import scatter_add, sum_to
 from tape.testing import check_grads
 
@@ -645,6 +646,18 @@ for sx, cs_ax in [
     )
 case("copy", lambda x: x.copy() * x, [draw((3, 4), "real", "copy")], ["copy"], funcs=["copy"])
 case("copy-float", lambda x: x.copy() * x, [0.4], ["copy"], funcs=["copy"])
+# The getitem-based selections behind ndarray methods (named here for tp.__all__, should
+# they be exported: test_every_public_function_is_covered then finds their cases).
+SELECT_CASES: list[tuple[str, Fn, Shape]] = [
+    ("take", lambda x: P.take(x, [0, 3, 3], axis=1), (3, 4)),
+    ("repeat", lambda x: P.repeat(x, [2, 0, 1], axis=0), (3, 4)),
+    ("compress", lambda x: P.compress(x, [True, False, True]), (3, 4)),
+    ("diagonal", lambda x: P.diagonal(x, 1), (3, 4)),
+    ("trace", lambda x: P.trace(x, -1, 0, 2), (3, 2, 3)),
+    ("take_along_axis", lambda x: P.take_along_axis(x, np.array([[2, 0, 0]]), 1), (2, 3)),
+]
+for sname, sfn, sshape in SELECT_CASES:
+    case(f"{sname}-select", sfn, [draw(sshape, "real", sname)], ["getitem"], funcs=[sname])
 for dst, tol, step in [(np.float32, 1e-4, 1e-2), (np.float16, 1e-2, 1e-1)]:
     cid = f"astype-{np.dtype(dst).name}"
     case(
