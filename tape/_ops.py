@@ -3,6 +3,13 @@
 Both value types behave like NumPy arrays of floats; every operator and method reaches the
 primitive table through ``bind``, which decides by its inputs whether to record on a tape,
 carry a tangent, or just compute.
+
+The methods are ndarray's, with NumPy's signatures. Differentiable ones return the
+receiver's kind (``Self``). Those whose results have no derivative (``argmax``, ``argsort``,
+``nonzero``, ``all``/``any``, ``item``, ``tolist``) return plain values, kept as guard
+records while a tape records so that a replay checks them. Methods that write in place or
+expose memory (``fill``, ``sort``, ``resize``, ``view``, ``flags``...) raise, naming what to
+use instead; ``out=`` is refused everywhere, since a value is immutable.
 """
 
 # bind's result follows its inputs' kind; on a Var or a Dual it is that same kind (Self).
@@ -10,10 +17,22 @@ carry a tangent, or just compute.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, Self, TypeAlias
+import operator
+from collections.abc import Callable, Iterator, Sequence
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Literal,
+    NoReturn,
+    Self,
+    SupportsIndex,
+    TypeAlias,
+    cast,
+    overload,
+)
 
 import numpy as np
+import numpy.typing as npt
 
 from ._primitive import Array
 
@@ -24,6 +43,8 @@ if TYPE_CHECKING:
 Operand: TypeAlias = "Var | Dual | float | Array"
 Axis: TypeAlias = int | tuple[int, ...] | None
 Index: TypeAlias = Any  # whatever NumPy accepts in ``a[...]``: slices, ints, arrays, tuples
+Order: TypeAlias = Literal["C", "F", "A", "K"]  # NumPy's; tape values take "C" and "F"
+Nested: TypeAlias = "float | list[Nested]"  # what ``tolist`` gives: floats in nested lists
 
 
 class Operators:
@@ -50,8 +71,7 @@ class Operators:
     @property
     def dtype(self) -> np.dtype[Any]:
         """The value's dtype (float64 for Python floats)."""
-        v = P.plain(self)
-        return v.dtype if isinstance(v, np.ndarray) else np.dtype(np.float64)
+        return P.dtype_of(self)
 
     def __len__(self) -> int:
         shape = self.shape
@@ -79,10 +99,6 @@ class Operators:
 
     def __index__(self) -> int:
         raise TypeError("a Var cannot be used as an index; use int(v) to leave the tape")
-
-    def item(self) -> float:
-        """The value of a one-element Var or Dual as a Python float (it leaves the tape)."""
-        return float(P.guard(self, "float"))
 
     def __array__(self, dtype: object = None, copy: object = None) -> Array:
         raise TypeError(
@@ -175,42 +191,643 @@ class Operators:
     def __ne__(self, other: object) -> Any:
         return P.compare(P.NOT_EQUAL, self, other)
 
-    # ----- methods -----------------------------------------------------------------------
+    # ----- methods: NumPy's names and signatures ----------------------------------------
+    # Differentiable results are of the receiver's kind (Self); indices, truth values and
+    # contents are plain values that leave the tape (a guard record while a tape records).
+    # ``out=`` must be None: a Var's value is immutable, so results are always new.
 
-    def sum(self, axis: Axis = None, keepdims: bool = False) -> Self:
+    def _floats(self, name: str, dtype: npt.DTypeLike | None, out: object) -> Any:
+        """The receiver as floats for a reduction: cast to ``dtype``; a mask to 1.0/0.0."""
+        _no_out(name, out)
+        if dtype is not None:
+            return P.astype(cast(Any, self), dtype)
+        v = P.plain(self)
+        if type(v) is bool or (type(v) is np.ndarray and v.dtype == np.bool_):
+            return P.astype(cast(Any, self), np.float64)
+        return self
+
+    def sum(
+        self,
+        axis: Axis = None,
+        dtype: npt.DTypeLike | None = None,
+        out: None = None,
+        keepdims: bool = False,
+    ) -> Self:
         """Sum over ``axis`` (all axes by default); see ``tp.sum``."""
-        return bind(P.SUM, self, axis=P.norm_axis(axis, self.ndim), keepdims=keepdims)
+        x = self._floats("sum", dtype, out)
+        return bind(P.SUM, x, axis=P.norm_axis(axis, P.ndim(x)), keepdims=keepdims)
 
-    def mean(self, axis: Axis = None, keepdims: bool = False) -> Self:
+    def mean(
+        self,
+        axis: Axis = None,
+        dtype: npt.DTypeLike | None = None,
+        out: None = None,
+        keepdims: bool = False,
+    ) -> Self:
         """Mean over ``axis``; see ``tp.mean``."""
-        return bind(P.MEAN, self, axis=P.norm_axis(axis, self.ndim), keepdims=keepdims)
+        x = self._floats("mean", dtype, out)
+        return bind(P.MEAN, x, axis=P.norm_axis(axis, P.ndim(x)), keepdims=keepdims)
 
-    def max(self, axis: Axis = None, keepdims: bool = False) -> Self:
+    def max(self, axis: Axis = None, out: None = None, keepdims: bool = False) -> Self:
         """Maximum over ``axis``; ties share the gradient equally. See ``tp.max``."""
-        return bind(P.MAX, self, axis=P.norm_axis(axis, self.ndim), keepdims=keepdims)
+        x = self._floats("max", None, out)
+        return bind(P.MAX, x, axis=P.norm_axis(axis, P.ndim(x)), keepdims=keepdims)
 
-    def min(self, axis: Axis = None, keepdims: bool = False) -> Self:
+    def min(self, axis: Axis = None, out: None = None, keepdims: bool = False) -> Self:
         """Minimum over ``axis``; ties share the gradient equally. See ``tp.min``."""
-        return bind(P.MIN, self, axis=P.norm_axis(axis, self.ndim), keepdims=keepdims)
+        x = self._floats("min", None, out)
+        return bind(P.MIN, x, axis=P.norm_axis(axis, P.ndim(x)), keepdims=keepdims)
 
-    def prod(self, axis: Axis = None, keepdims: bool = False) -> Self:
-        """Product over ``axis``; see ``tp.prod``."""
-        return bind(P.PROD, self, axis=P.norm_axis(axis, self.ndim), keepdims=keepdims)
+    def prod(
+        self,
+        axis: Axis = None,
+        dtype: npt.DTypeLike | None = None,
+        out: None = None,
+        keepdims: bool = False,
+    ) -> Self:
+        """Product over ``axis``; exact derivative at zeros. See ``tp.prod``."""
+        x = self._floats("prod", dtype, out)
+        return bind(P.PROD, x, axis=P.norm_axis(axis, P.ndim(x)), keepdims=keepdims)
 
-    def reshape(self, *shape: int | tuple[int, ...]) -> Self:
-        """The same values in a new shape: ``v.reshape(2, 3)`` or ``v.reshape((2, 3))``."""
-        if len(shape) == 1 and isinstance(shape[0], tuple):
-            return P.reshape(self, shape[0])  # type: ignore[call-overload]
-        return P.reshape(self, tuple(s for s in shape if isinstance(s, int)))  # type: ignore[call-overload]
+    def var(
+        self,
+        axis: Axis = None,
+        dtype: npt.DTypeLike | None = None,
+        out: None = None,
+        ddof: float = 0,
+        keepdims: bool = False,
+        *,
+        correction: float | None = None,
+    ) -> Self:
+        """Variance over ``axis`` with ``ddof`` (or ``correction``) delta degrees of freedom;
+        see ``tp.var``."""
+        x = self._floats("var", dtype, out)
+        return P.var(x, axis=axis, ddof=_ddof(ddof, correction), keepdims=keepdims)
+
+    def std(
+        self,
+        axis: Axis = None,
+        dtype: npt.DTypeLike | None = None,
+        out: None = None,
+        ddof: float = 0,
+        keepdims: bool = False,
+        *,
+        correction: float | None = None,
+    ) -> Self:
+        """Standard deviation over ``axis``; its derivative where it is 0 (one element, all
+        equal) is 0. See ``tp.std``."""
+        x = self._floats("std", dtype, out)
+        return P.std(x, axis=axis, ddof=_ddof(ddof, correction), keepdims=keepdims)
+
+    def cumsum(
+        self,
+        axis: SupportsIndex | None = None,
+        dtype: npt.DTypeLike | None = None,
+        out: None = None,
+    ) -> Self:
+        """Running sum along ``axis`` (of the flattened values by default), like
+        ``np.cumsum``; the VJP is the running sum from the other end."""
+        x = self._floats("cumsum", dtype, out)
+        return P.cumsum(x, None if axis is None else operator.index(axis))
+
+    def cumprod(self, *args: object, **kwargs: object) -> NoReturn:
+        """Not supported: raises ``TypeError`` (see the message for what to use)."""
+        raise TypeError(
+            _refused(
+                self,
+                "cumprod",
+                "its derivative at zeros needs the products of the other elements, which "
+                "tape does not implement for running products. For positive values use "
+                "(v.log().cumsum()).exp(); for one product, v.prod(axis).",
+            )
+        )
+
+    def clip(
+        self,
+        min: float | None = None,  # NumPy's parameter names
+        max: float | None = None,
+        out: None = None,
+    ) -> Self:
+        """Limit values to ``[min, max]``; the gradient passes where ``min <= v <= max``
+        (bounds included). See ``tp.clip``."""
+        _no_out("clip", out)
+        if min is None and max is None:
+            raise ValueError("ndarray.clip: one of max or min must be given")
+        this: Any = self
+        return P.clip(this, min, max)
+
+    def round(self, decimals: SupportsIndex = 0, out: None = None) -> Self:
+        """Round to ``decimals`` places, like NumPy (halves to even); zero gradient."""
+        _no_out("round", out)
+        return bind(P.ROUND, self, decimals=operator.index(decimals))
+
+    def dot(self, b: Operand, out: None = None) -> Self:
+        """``np.dot(v, b)``: a product for scalars, else ``matmul``. See ``tp.dot``."""
+        _no_out("dot", out)
+        this: Any = self
+        return P.dot(this, cast(Any, b))
+
+    # ----- shapes ------------------------------------------------------------------------
+
+    def reshape(
+        self,
+        *shape: SupportsIndex | Sequence[SupportsIndex],
+        order: Order = "C",
+        copy: bool | None = None,
+    ) -> Self:
+        """The same values in a new shape: ``v.reshape(2, 3)``, ``v.reshape((2, 3))``,
+        ``v.reshape(-1)``; ``order="F"`` reads and writes in Fortran order."""
+        if not shape:
+            raise TypeError("ndarray.reshape needs a shape: v.reshape(2, 3) or v.reshape((2, 3))")
+        first = shape[0]
+        if len(shape) == 1 and not isinstance(first, SupportsIndex):
+            new = tuple(operator.index(n) for n in first)
+        else:
+            new = tuple(operator.index(n) for n in cast("tuple[SupportsIndex, ...]", shape))
+        this: Any = self
+        if _fortran("reshape", order):
+            out = P.transpose(P.reshape(P.transpose(this), new[::-1]))
+        else:
+            out = P.reshape(this, new)
+        return P.copy(cast(Any, out)) if copy and out is self else out
 
     @property
     def T(self) -> Self:
         """The transpose (axes reversed)."""
-        return P.transpose(self)  # type: ignore[call-overload]
+        this: Any = self
+        return P.transpose(this)
 
-    def transpose(self, *axes: int) -> Self:
-        """Permute the axes (reverse them when none are given)."""
-        return P.transpose(self, axes if axes else None)  # type: ignore[call-overload]
+    @property
+    def mT(self) -> Self:
+        """The matrix transpose: the last two axes swapped."""
+        if self.ndim < 2:
+            raise ValueError("matrix transpose with ndim < 2 is undefined")
+        this: Any = self
+        return P.swapaxes(this, -1, -2)
+
+    def transpose(self, *axes: SupportsIndex | Sequence[SupportsIndex] | None) -> Self:
+        """Permute the axes: ``v.transpose(2, 0, 1)``, ``v.transpose((2, 0, 1))``, or
+        reversed when none are given."""
+        this: Any = self
+        if len(axes) == 1 and not isinstance(axes[0], SupportsIndex):
+            perm = axes[0]
+            return P.transpose(this, None if perm is None else [operator.index(a) for a in perm])
+        if not axes:
+            return P.transpose(this)
+        return P.transpose(this, [operator.index(cast(SupportsIndex, a)) for a in axes])
+
+    def swapaxes(self, axis1: SupportsIndex, axis2: SupportsIndex) -> Self:
+        """Exchange two axes, like ``np.swapaxes``."""
+        this: Any = self
+        n = self.ndim
+        return P.swapaxes(
+            this, P._norm_ax(operator.index(axis1), n), P._norm_ax(operator.index(axis2), n)
+        )
+
+    def squeeze(self, axis: SupportsIndex | tuple[SupportsIndex, ...] | None = None) -> Self:
+        """Remove axes of length 1 (all of them, or those at ``axis``)."""
+        this: Any = self
+        if axis is not None:
+            axis = (
+                tuple(operator.index(a) for a in axis)
+                if isinstance(axis, tuple)
+                else operator.index(axis)
+            )
+        return P.squeeze(this, axis)
+
+    def ravel(self, order: Order = "C") -> Self:
+        """The values as one axis (``order="F"``: column by column)."""
+        this: Any = self
+        if _fortran("ravel", order):
+            this = P.transpose(this)
+        return P.reshape(this, (-1,))
+
+    def flatten(self, order: Order = "C") -> Self:
+        """The values as one axis, as a new value (a copy, as NumPy's ``flatten``)."""
+        out = self.ravel(order)
+        return P.copy(cast(Any, out)) if out is self else out
+
+    @property
+    def flat(self) -> Self:
+        """The values as one axis (``v.flat[i]``, iteration); a Var, not an iterator."""
+        return self.ravel()
+
+    def copy(self, order: str = "C") -> Self:
+        """A new value with the same contents (recorded, so the gradient flows through it)."""
+        if order not in ("C", "F", "A", "K"):
+            raise ValueError(
+                f"ndarray.copy: order must be one of 'C', 'F', 'A', 'K', not {order!r}"
+            )
+        return P.copy(cast(Any, self))
+
+    def astype(
+        self,
+        dtype: npt.DTypeLike,
+        order: str = "K",
+        casting: Literal["no", "equiv", "safe", "same_kind", "unsafe"] = "unsafe",
+        subok: bool = True,
+        copy: bool = True,
+    ) -> Self:
+        """Cast to a floating-point dtype (float64 ↔ float32): differentiable, the cotangent
+        is cast back to this dtype. A mask (``v > 0``) casts to 1.0/0.0 with no derivative.
+        Integer and boolean dtypes raise ``TypeError`` (they have no derivative); use
+        ``v.round()`` or ``v.value.astype(...)``."""
+        dt = np.dtype(dtype)
+        src = self.dtype
+        if not np.can_cast(src, dt, casting=casting):
+            raise TypeError(f"Cannot cast from {src} to {dt} according to the rule {casting!r}")
+        out = P.astype(cast(Any, self), dt)
+        return P.copy(cast(Any, out)) if copy and out is self else out
+
+    @property
+    def real(self) -> Self:
+        """The real part: the value itself (tape's values are real)."""
+        return self
+
+    @property
+    def imag(self) -> Self:
+        """The imaginary part: zeros of this shape and dtype, with no derivative."""
+        this: Any = self
+        return P.where(False, this, 0.0)
+
+    def conj(self) -> Self:
+        """The complex conjugate: the value itself (tape's values are real)."""
+        return self
+
+    def conjugate(self) -> Self:
+        """The complex conjugate: the value itself (tape's values are real)."""
+        return self
+
+    # ----- selections by plain integers (the VJP scatter-adds) --------------------------
+
+    def take(
+        self,
+        indices: npt.ArrayLike,
+        axis: SupportsIndex | None = None,
+        out: None = None,
+        mode: Literal["raise", "wrap", "clip"] = "raise",
+    ) -> Self:
+        """Elements at integer ``indices`` along ``axis`` (flattened by default)."""
+        _no_out("take", out)
+        return P.take(self, indices, None if axis is None else operator.index(axis), mode)
+
+    def repeat(self, repeats: npt.ArrayLike, axis: SupportsIndex | None = None) -> Self:
+        """Each element ``repeats`` times along ``axis`` (flattened by default)."""
+        return P.repeat(self, repeats, None if axis is None else operator.index(axis))
+
+    def compress(
+        self,
+        condition: npt.ArrayLike | Operators,
+        axis: SupportsIndex | None = None,
+        out: None = None,
+    ) -> Self:
+        """The slices along ``axis`` (flattened by default) where ``condition`` holds."""
+        _no_out("compress", out)
+        return P.compress(self, condition, None if axis is None else operator.index(axis))
+
+    def diagonal(
+        self, offset: SupportsIndex = 0, axis1: SupportsIndex = 0, axis2: SupportsIndex = 1
+    ) -> Self:
+        """The diagonal of the (``axis1``, ``axis2``) planes, as the last axis."""
+        return P.diagonal(
+            self, operator.index(offset), operator.index(axis1), operator.index(axis2)
+        )
+
+    def trace(
+        self,
+        offset: SupportsIndex = 0,
+        axis1: SupportsIndex = 0,
+        axis2: SupportsIndex = 1,
+        dtype: npt.DTypeLike | None = None,
+        out: None = None,
+    ) -> Self:
+        """The sum along a diagonal."""
+        x = self._floats("trace", dtype, out)
+        return P.trace(x, operator.index(offset), operator.index(axis1), operator.index(axis2))
+
+    # ----- values that leave the tape: plain results, kept as guards for replay ---------
+
+    def item(self, *args: SupportsIndex | tuple[SupportsIndex, ...]) -> float:
+        """One element as a Python float (a bool for a mask): ``v.item()`` of a one-element
+        value, ``v.item(i)`` by flat index, ``v.item(i, j)`` or ``v.item((i, j))`` by index
+        per axis. It leaves the tape (a guard for replay)."""
+        if not args:
+            return P.guard(self, "bool" if P.dtype_of(self) == np.bool_ else "float")
+        first = args[0]
+        index = first if len(args) == 1 and isinstance(first, tuple) else args
+        return P.leave(
+            self, "item", index=tuple(operator.index(cast(SupportsIndex, i)) for i in index)
+        )
+
+    def tolist(self) -> Nested:
+        """The values as (nested lists of) Python floats, as NumPy's ``tolist``. It leaves
+        the tape."""
+        out = P.leave(self, "tolist")
+        return out.tolist() if isinstance(out, np.ndarray) else out
+
+    @overload
+    def all(
+        self, axis: None = None, out: None = None, keepdims: Literal[False] = False
+    ) -> np.bool_: ...
+    @overload
+    def all(
+        self, axis: Axis = None, out: None = None, keepdims: bool = False
+    ) -> np.bool_ | npt.NDArray[np.bool_]: ...
+    def all(self, axis: Axis = None, out: None = None, keepdims: bool = False) -> Any:
+        """Whether every element is true (nonzero), over ``axis``. A plain result: it leaves
+        the tape (a guard for replay)."""
+        _no_out("all", out)
+        return P.leave(self, "all", axis=_axis_literal(axis), keepdims=keepdims)
+
+    @overload
+    def any(
+        self, axis: None = None, out: None = None, keepdims: Literal[False] = False
+    ) -> np.bool_: ...
+    @overload
+    def any(
+        self, axis: Axis = None, out: None = None, keepdims: bool = False
+    ) -> np.bool_ | npt.NDArray[np.bool_]: ...
+    def any(self, axis: Axis = None, out: None = None, keepdims: bool = False) -> Any:
+        """Whether any element is true (nonzero), over ``axis``. A plain result (a guard)."""
+        _no_out("any", out)
+        return P.leave(self, "any", axis=_axis_literal(axis), keepdims=keepdims)
+
+    @overload
+    def argmax(
+        self, axis: None = None, out: None = None, *, keepdims: Literal[False] = False
+    ) -> np.intp: ...
+    @overload
+    def argmax(
+        self, axis: SupportsIndex | None = None, out: None = None, *, keepdims: bool = False
+    ) -> np.intp | npt.NDArray[np.intp]: ...
+    def argmax(
+        self, axis: SupportsIndex | None = None, out: None = None, *, keepdims: bool = False
+    ) -> Any:
+        """Index of the maximum (flat, or along ``axis``). A plain result (a guard)."""
+        _no_out("argmax", out)
+        return P.leave(self, "argmax", axis=_axis_literal(axis), keepdims=keepdims)
+
+    @overload
+    def argmin(
+        self, axis: None = None, out: None = None, *, keepdims: Literal[False] = False
+    ) -> np.intp: ...
+    @overload
+    def argmin(
+        self, axis: SupportsIndex | None = None, out: None = None, *, keepdims: bool = False
+    ) -> np.intp | npt.NDArray[np.intp]: ...
+    def argmin(
+        self, axis: SupportsIndex | None = None, out: None = None, *, keepdims: bool = False
+    ) -> Any:
+        """Index of the minimum (flat, or along ``axis``). A plain result (a guard)."""
+        _no_out("argmin", out)
+        return P.leave(self, "argmin", axis=_axis_literal(axis), keepdims=keepdims)
+
+    def argsort(
+        self,
+        axis: SupportsIndex | None = -1,
+        kind: Literal["quicksort", "mergesort", "heapsort", "stable"] | None = None,
+        order: None = None,
+        *,
+        stable: bool | None = None,
+    ) -> npt.NDArray[np.intp]:
+        """The indices that sort the values along ``axis``. A plain result (a guard); sort
+        differentiably with ``np.take_along_axis(v, v.argsort(axis), axis)``."""
+        if order is not None:
+            raise TypeError(
+                "ndarray.argsort(order=...) needs structured fields, which a Var has not"
+            )
+        return P.leave(self, "argsort", axis=_axis_literal(axis), kind=kind, stable=stable)
+
+    def argpartition(
+        self,
+        kth: SupportsIndex | Sequence[SupportsIndex],
+        axis: SupportsIndex | None = -1,
+        kind: Literal["introselect"] = "introselect",
+        order: None = None,
+    ) -> npt.NDArray[np.intp]:
+        """The indices that partition the values around ``kth``. A plain result (a guard)."""
+        if order is not None:
+            raise TypeError("ndarray.argpartition(order=...) needs structured fields")
+        k = operator.index(kth) if isinstance(kth, SupportsIndex) else _axis_literal(tuple(kth))
+        return P.leave(self, "argpartition", kth=k, axis=_axis_literal(axis), kind=kind)
+
+    def nonzero(self) -> tuple[npt.NDArray[np.intp], ...]:
+        """The indices of the nonzero (true) elements, one array per axis. A plain result
+        (a guard)."""
+        return tuple(P.leave(self, "nonzero"))
+
+    # ----- attributes of the value -------------------------------------------------------
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element."""
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the value's elements."""
+        return self.size * self.dtype.itemsize
+
+    @property
+    def device(self) -> str:
+        """``"cpu"``: values are NumPy arrays."""
+        return "cpu"
+
+    def to_device(self, device: str, /, *, stream: int | None = None) -> Self:
+        """The value itself on ``"cpu"`` (the only device)."""
+        if device != "cpu":
+            raise ValueError(f"to_device: tape values live on 'cpu', not {device!r}")
+        return self
+
+    # ----- in-place and memory-level ndarray methods: refused, saying what to use --------
+
+    def fill(self, *args: object, **kwargs: object) -> NoReturn:
+        """Not supported: raises ``TypeError`` (a Var's value is immutable)."""
+        raise TypeError(
+            _refused(
+                self,
+                "fill",
+                f"it writes into the array, and a {type(self).__name__}'s value is immutable "
+                "(a tape may hold it). Make a new value: tp.Var(np.full(v.shape, x)), or "
+                "v * 0.0 + x on the tape; or reassign v.value outside a tape.",
+            )
+        )
+
+    def sort(self, *args: object, **kwargs: object) -> NoReturn:
+        """Not supported: raises ``TypeError`` (it sorts in place)."""
+        raise TypeError(
+            _refused(
+                self,
+                "sort",
+                "it sorts in place, and the value is immutable. Sort into a new value, "
+                "differentiably: np.take_along_axis(v, v.argsort(axis), axis), or "
+                "v[v.argsort()] for one axis.",
+            )
+        )
+
+    def partition(self, *args: object, **kwargs: object) -> NoReturn:
+        """Not supported: raises ``TypeError`` (it partitions in place)."""
+        raise TypeError(
+            _refused(
+                self,
+                "partition",
+                "it partitions in place, and the value is immutable. Use "
+                "np.take_along_axis(v, v.argpartition(kth, axis), axis), or "
+                "v[v.argpartition(kth)] for one axis.",
+            )
+        )
+
+    def resize(self, *args: object, **kwargs: object) -> NoReturn:
+        """Not supported: raises ``TypeError`` (it resizes in place)."""
+        raise TypeError(
+            _refused(
+                self,
+                "resize",
+                "it changes the array (and its size) in place, and the value is immutable. "
+                "Use v.reshape(...) for a new shape of the same size, v.repeat(...) or "
+                "tp.concatenate to grow it, or np.resize(v.value, ...) to leave the tape.",
+            )
+        )
+
+    def put(self, *args: object, **kwargs: object) -> NoReturn:
+        """Not supported: raises ``TypeError`` (it writes in place)."""
+        raise TypeError(
+            _refused(
+                self,
+                "put",
+                "it writes into the array, and the value is immutable. Replace elements "
+                "into a new value with tp.where(mask, new, v) (differentiable in both), "
+                "or build it with tp.concatenate / tp.stack.",
+            )
+        )
+
+    def itemset(self, *args: object, **kwargs: object) -> NoReturn:
+        """Not supported: raises ``TypeError`` (it writes in place; gone in NumPy 2)."""
+        raise TypeError(
+            _refused(
+                self,
+                "itemset",
+                "it writes into the array, and the value is immutable. Use "
+                "tp.where(mask, new, v) for a new value.",
+            )
+        )
+
+    def setfield(self, *args: object, **kwargs: object) -> NoReturn:
+        """Not supported: raises ``TypeError`` (it writes raw memory)."""
+        raise TypeError(
+            _refused(self, "setfield", "it writes raw memory in place; the value is immutable.")
+        )
+
+    def getfield(self, *args: object, **kwargs: object) -> NoReturn:
+        """Not supported: raises ``TypeError`` (it reads raw memory)."""
+        raise TypeError(
+            _refused(
+                self,
+                "getfield",
+                "it reinterprets raw memory, which has no derivative; use v.astype(dtype) "
+                "for a differentiable cast, or v.value.getfield(...) to leave the tape.",
+            )
+        )
+
+    def setflags(self, *args: object, **kwargs: object) -> NoReturn:
+        """Not supported: raises ``TypeError`` (a Var's value stays read-only)."""
+        raise TypeError(
+            _refused(
+                self,
+                "setflags",
+                "the value stays read-only while a tape may hold it; np.array(v.value) is "
+                "a writable copy.",
+            )
+        )
+
+    def byteswap(self, *args: object, **kwargs: object) -> NoReturn:
+        """Not supported: raises ``TypeError`` (byte order has no derivative)."""
+        raise TypeError(
+            _refused(
+                self,
+                "byteswap",
+                "byte order is memory representation, which has no derivative; use "
+                "v.value.byteswap() to leave the tape.",
+            )
+        )
+
+    def view(self, *args: object, **kwargs: object) -> NoReturn:
+        """Not supported: raises ``TypeError`` (a view reinterprets memory)."""
+        raise TypeError(
+            _refused(
+                self,
+                "view",
+                "a view reinterprets the value's memory. Use v.astype(dtype) for a "
+                "differentiable cast, v.reshape(...) for a new shape, or v.value.view(...) "
+                "to leave the tape.",
+            )
+        )
+
+    def tobytes(self, *args: object, **kwargs: object) -> NoReturn:
+        """Not supported: raises ``TypeError`` (serialise ``v.value``)."""
+        raise TypeError(_refused(self, "tobytes", _SERIALISE.format("tobytes")))
+
+    def tofile(self, *args: object, **kwargs: object) -> NoReturn:
+        """Not supported: raises ``TypeError`` (serialise ``v.value``)."""
+        raise TypeError(_refused(self, "tofile", _SERIALISE.format("tofile")))
+
+    def dump(self, *args: object, **kwargs: object) -> NoReturn:
+        """Not supported: raises ``TypeError`` (serialise ``v.value``)."""
+        raise TypeError(_refused(self, "dump", _SERIALISE.format("dump")))
+
+    def dumps(self, *args: object, **kwargs: object) -> NoReturn:
+        """Not supported: raises ``TypeError`` (serialise ``v.value``)."""
+        raise TypeError(_refused(self, "dumps", _SERIALISE.format("dumps")))
+
+    def choose(self, *args: object, **kwargs: object) -> NoReturn:
+        """Not supported: raises ``TypeError`` (the receiver holds indices)."""
+        raise TypeError(
+            _refused(
+                self,
+                "choose",
+                "the array it is called on holds indices, which have no derivative. Use "
+                "tp.where(condition, a, b), or index the stacked choices with plain "
+                "integers: tp.stack(choices)[idx, np.arange(n)].",
+            )
+        )
+
+    def searchsorted(self, *args: object, **kwargs: object) -> NoReturn:
+        """Not supported: raises ``TypeError`` (insertion indices have no derivative)."""
+        raise TypeError(
+            _refused(
+                self,
+                "searchsorted",
+                "insertion indices have no derivative; use np.searchsorted(v.value, ...) "
+                "(plain integers, usable as indices of v).",
+            )
+        )
+
+    @property
+    def base(self) -> NoReturn:
+        """Not supported: raises ``AttributeError`` (memory layout is not part of a Var)."""
+        raise AttributeError(_refused(self, "base", _MEMORY.format("base")))
+
+    @property
+    def ctypes(self) -> NoReturn:
+        """Not supported: raises ``AttributeError`` (memory layout is not part of a Var)."""
+        raise AttributeError(_refused(self, "ctypes", _MEMORY.format("ctypes")))
+
+    @property
+    def data(self) -> NoReturn:
+        """Not supported: raises ``AttributeError`` (memory layout is not part of a Var)."""
+        raise AttributeError(_refused(self, "data", _MEMORY.format("data")))
+
+    @property
+    def flags(self) -> NoReturn:
+        """Not supported: raises ``AttributeError`` (memory layout is not part of a Var)."""
+        raise AttributeError(_refused(self, "flags", _MEMORY.format("flags")))
+
+    @property
+    def strides(self) -> NoReturn:
+        """Not supported: raises ``AttributeError`` (memory layout is not part of a Var)."""
+        raise AttributeError(_refused(self, "strides", _MEMORY.format("strides")))
+
+    # ----- elementwise shortcuts ----------------------------------------------------------
 
     def exp(self) -> Self:
         """Elementwise e**v."""
@@ -255,6 +872,56 @@ class Operators:
         kwargs: dict[str, object],
     ) -> object:
         return P.array_function(func, args, kwargs)
+
+
+_SERIALISE = (
+    "serialising writes the plain values out, which leaves the tape; call v.value.{0}(...)."
+)
+_MEMORY = (
+    "memory layout is not part of a tape value (a tape may share it); use v.value.{0} of "
+    "the plain array."
+)
+
+
+def _refused(v: object, name: str, why: str) -> str:
+    """The message for an ndarray method or attribute that tape values refuse."""
+    return f"ndarray.{name} is not supported on tape {type(v).__name__}s: {why}"
+
+
+def _no_out(name: str, out: object) -> None:
+    if out is not None:
+        raise TypeError(
+            f"ndarray.{name}(out=...) is not supported on tape values: their values are "
+            "immutable, so every result is a new value; use the one returned."
+        )
+
+
+def _fortran(name: str, order: object) -> bool:
+    if order == "C" or order is None:
+        return False
+    if order == "F":
+        return True
+    raise ValueError(
+        f"ndarray.{name}(order={order!r}): tape values support 'C' and 'F' ('A' and 'K' "
+        "follow memory layout, which a tape value does not have)"
+    )
+
+
+def _ddof(ddof: float, correction: float | None) -> float:
+    if correction is None:
+        return ddof
+    if ddof != 0:
+        raise ValueError("ddof and correction can't be provided simultaneously.")
+    return correction
+
+
+def _axis_literal(axis: object) -> Any:
+    """An axis (or kth) as Python ints, so that a guard kind can spell it."""
+    if axis is None:
+        return None
+    if isinstance(axis, tuple | list):
+        return tuple(operator.index(a) for a in axis)
+    return operator.index(cast(SupportsIndex, axis))
 
 
 from . import _primitives as P  # noqa: E402

@@ -12,9 +12,13 @@ where ``math`` would raise.
 
 from __future__ import annotations
 
+import ast
 import builtins
+import functools
+import inspect
 import itertools
 import math
+import operator
 import string
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, cast, overload
@@ -300,13 +304,59 @@ DIV = register(
     )
 )
 divide: Binary = _binary(
-    DIV, "divide", "Elementwise x / y, with broadcasting (x / 0 gives ±inf or nan)."
+    DIV,
+    "divide",
+    "Elementwise x / y, with broadcasting (x / 0 gives ±inf or nan).\n\n"
+    "∂/∂x = 1/y and ∂/∂y = −(x/y)/y, the formulas PyTorch's div backward uses: at y = 0 "
+    "they are ±inf (nan at 0/0), without raising.",
 )
 
 
-def _log_base(x: Any) -> Any:
-    # d(x**y)/dy = x**y · ln x; where x == 0 the product is 0 (JAX's convention), not nan.
-    return log(where(plain(x) == 0, 1.0, x))
+def _pow_exponent_less_one(x: Any, y: Any) -> Any:
+    """``y − 1``, except 1 where x = 0 and y = 0, for ∂(x**y)/∂x = y·x**(y−1).
+
+    At x = 0 the formula with y = 0 is 0·0**(−1) = 0·∞ = nan, though x**0 = 1 is constant
+    in x: the derivative is 0 (PyTorch's ``pow_backward`` and JAX's ``integer_pow`` give 0;
+    JAX's float ``pow`` gives nan). Writing y·x**1 there gives that 0 with no infinity
+    anywhere, so every higher derivative (x**1 at 0 differentiated twice) stays finite too.
+    Only x = 0 is changed: elsewhere y·x**(y−1) is finite at y = 0, and its derivative in y
+    (the mixed second derivative, 1/x at y = 0) must come from the true exponent y − 1.
+    """
+    xv, yv = plain(x), plain(y)
+    if type(xv) is float and type(yv) is float:
+        if xv == 0.0 and yv == 0.0:
+            return 1.0
+        return y - 1.0
+    if xv != 0.0 if type(xv) is float else xv.all():  # the common case: no zero base
+        return y - 1.0
+    hit = np.logical_and(np.equal(xv, 0.0), np.equal(yv, 0.0))
+    if not hit.any():
+        return y - 1.0
+    return where(hit, 1.0, y - 1.0)
+
+
+def _pow_dx(x: Any, y: Any) -> Any:
+    """∂(x**y)/∂x = y·x**(y−1), with 0 at x = 0, y = 0 (see ``_pow_exponent_less_one``)."""
+    return y * power(x, _pow_exponent_less_one(x, y))
+
+
+def _log_base(x: Any, y: Any) -> Any:
+    """ln x for ∂(x**y)/∂y = x**y · ln x, with 1 in place of x where x = 0 and y ≥ 0.
+
+    At x = 0 the product is 0·(−∞): we give 0 for y ≥ 0 (the limit as y → 0⁺ for y = 0;
+    PyTorch's ``pow_backward_exponent``, and JAX's for y > 0) and −∞ for y < 0 (where
+    0**y = ∞ and x**y · ln x → −∞ as x → 0⁺; PyTorch's choice, JAX gives nan). A negative
+    base gives nan: x**y is real there only at integer y, so it has no derivative in y.
+    """
+    xv, yv = plain(x), plain(y)
+    if type(xv) is float and type(yv) is float:
+        return log(1.0 if xv == 0.0 and yv >= 0.0 else x)
+    if xv != 0.0 if type(xv) is float else xv.all():
+        return log(x)
+    hit = np.logical_and(np.equal(xv, 0.0), np.greater_equal(yv, 0.0))
+    if not hit.any():
+        return log(x)
+    return log(where(hit, 1.0, x))
 
 
 POW = register(
@@ -314,12 +364,12 @@ POW = register(
         "power",
         impl=_pow,
         vjp=(
-            lambda g, ans, x, y: g * y * power(x, y - 1.0),
-            lambda g, ans, x, y: g * ans * _log_base(x),
+            lambda g, ans, x, y: g * _pow_dx(x, y),
+            lambda g, ans, x, y: g * ans * _log_base(x, y),
         ),
         jvp=(
-            lambda dx, ans, x, y: dx * y * power(x, y - 1.0),
-            lambda dy, ans, x, y: dy * ans * _log_base(x),
+            lambda dx, ans, x, y: dx * _pow_dx(x, y),
+            lambda dy, ans, x, y: dy * ans * _log_base(x, y),
         ),
         notation="{0} ** {1}",
         broadcasts=True,
@@ -327,7 +377,13 @@ POW = register(
     )
 )
 power: Binary = _binary(
-    POW, "power", "Elementwise x ** y, with broadcasting (NumPy's nan for (-8) ** 0.5)."
+    POW,
+    "power",
+    "Elementwise x ** y, with broadcasting (NumPy's nan for (-8) ** 0.5).\n\n"
+    "At the edges: ∂/∂x is 0 for x**0 (also at x = 0), 1 for x**1 and 0 for x**2 at 0, "
+    "∞ for 0 < y < 1 at 0, and exact for a negative base with an integer exponent "
+    "(d/dx x**3 at −2 is 12). ∂/∂y is 0 at x = 0 for y ≥ 0, −∞ for y < 0, and nan for a "
+    "negative base (PyTorch's conventions).",
 )
 
 
@@ -361,7 +417,8 @@ MAXIMUM = register(
 maximum: Binary = _binary(
     MAXIMUM,
     "maximum",
-    "Elementwise maximum, with broadcasting. At a tie each input gets half the gradient.",
+    "Elementwise maximum, with broadcasting. At a tie each input gets half the gradient "
+    "(PyTorch's and JAX's convention).",
 )
 
 MINIMUM = register(
@@ -386,7 +443,8 @@ MINIMUM = register(
 minimum: Binary = _binary(
     MINIMUM,
     "minimum",
-    "Elementwise minimum, with broadcasting. At a tie each input gets half the gradient.",
+    "Elementwise minimum, with broadcasting. At a tie each input gets half the gradient "
+    "(PyTorch's and JAX's convention).",
 )
 
 NEG = register(
@@ -423,7 +481,9 @@ LOG = register(
     )
 )
 log: Unary = _unary(
-    LOG, "Elementwise natural logarithm (log 0 = −inf, log' 0 = inf, without raising)."
+    LOG,
+    "Elementwise natural logarithm (log 0 = −inf, log' 0 = inf, without raising; log' ∞ = 0). "
+    "Below 0 the value is nan but the derivative 1/x is finite, as in PyTorch and JAX.",
 )
 
 LOG1P = register(
@@ -435,7 +495,9 @@ LOG1P = register(
         notation="log1p {0}",
     )
 )
-log1p: Unary = _unary(LOG1P, "Elementwise ln(1 + x), accurate for small x.")
+log1p: Unary = _unary(
+    LOG1P, "Elementwise ln(1 + x), accurate for small x (log1p' −1 = inf, without raising)."
+)
 
 EXPM1 = register(
     Primitive(
@@ -501,7 +563,11 @@ SQRT = register(
         notation="√{0}",
     )
 )
-sqrt: Unary = _unary(SQRT, "Elementwise square root (sqrt' 0 = inf, without raising).")
+sqrt: Unary = _unary(
+    SQRT,
+    "Elementwise square root (sqrt' 0 = inf without raising, as in PyTorch and JAX; "
+    "sqrt' ∞ = 0; nan below 0).",
+)
 
 SQUARE = register(
     Primitive(
@@ -523,7 +589,10 @@ ABS = register(
         notation="|{0}|",
     )
 )
-abs: Unary = _unary(ABS, "Elementwise |x|. The gradient at 0 is 0 (PyTorch's convention).")
+abs: Unary = _unary(
+    ABS,
+    "Elementwise |x|. The gradient at 0 is 0 (PyTorch's sign(0); JAX gives 1), ±1 at ±∞.",
+)
 
 SIGN = register(
     Primitive(
@@ -534,7 +603,43 @@ SIGN = register(
         notation="sign {0}",
     )
 )
-sign: Unary = _unary(SIGN, "Elementwise sign (−1, 0 or 1). Its gradient is zero everywhere.")
+sign: Unary = _unary(
+    SIGN,
+    "Elementwise sign (−1, 0 or 1). Its gradient is zero everywhere, 0 included (PyTorch, JAX).",
+)
+
+
+def _round_impl(x: Any, decimals: int) -> Any:
+    if type(x) is float:  # NumPy's rounding (scaled, halves to even), which Python's is not
+        return float(np.round(x, decimals))
+    return np.round(x, decimals)
+
+
+ROUND = register(
+    Primitive(
+        "round",
+        impl=_round_impl,
+        vjp=(None,),
+        jvp=(None,),
+        notation="round({0}{p})",
+    )
+)
+
+
+@overload
+def round(x: Var, decimals: int = 0) -> Var: ...
+@overload
+def round(x: Dual, decimals: int = 0) -> Dual: ...
+@overload
+def round(x: Value, decimals: int = 0) -> Value: ...
+def round(x: Any, decimals: int = 0) -> Any:
+    """Round to ``decimals`` places, like ``np.round`` (halves go to the even neighbour).
+
+    A step function: its derivative is 0 everywhere, steps included (PyTorch's and JAX's
+    convention), so no gradient flows through it; the value is NumPy's.
+    """
+    return bind(ROUND, x, decimals=operator.index(decimals))
+
 
 RELU = register(
     Primitive(
@@ -545,7 +650,9 @@ RELU = register(
         notation="relu {0}",
     )
 )
-relu: Unary = _unary(RELU, "Elementwise max(x, 0). The gradient at 0 is 0 (PyTorch's convention).")
+relu: Unary = _unary(
+    RELU, "Elementwise max(x, 0). The gradient at 0 is 0 (PyTorch's and jax.nn.relu's convention)."
+)
 
 
 def _sigmoid(x: Any) -> Any:
@@ -672,7 +779,8 @@ def clip(x: float, a_min: float | None, a_max: float | None) -> float: ...
 def clip(x: Array, a_min: float | None, a_max: float | None) -> Array: ...
 def clip(x: Any, a_min: float | None, a_max: float | None) -> Any:
     """Limit values to ``[a_min, a_max]`` (either bound may be None). The gradient is passed
-    where ``a_min <= x <= a_max`` (bounds included) and is 0 outside."""
+    where ``a_min <= x <= a_max`` (bounds included: PyTorch's ``clamp``; JAX's ``jnp.clip``,
+    a maximum and a minimum, gives ½ at a bound) and is 0 outside."""
     return bind(
         CLIP,
         x,
@@ -758,7 +866,9 @@ MAX = register(
     )
 )
 max: Reduction = _reduction(
-    MAX, "Maximum over ``axis`` (all by default). Tied maxima share the gradient equally."
+    MAX,
+    "Maximum over ``axis`` (all by default). Tied maxima share the gradient equally "
+    "(PyTorch's ``amax`` and JAX's ``reduce_max``).",
 )
 
 MIN = register(
@@ -771,7 +881,9 @@ MIN = register(
     )
 )
 min: Reduction = _reduction(
-    MIN, "Minimum over ``axis`` (all by default). Tied minima share the gradient equally."
+    MIN,
+    "Minimum over ``axis`` (all by default). Tied minima share the gradient equally "
+    "(PyTorch's ``amin`` and JAX's ``reduce_min``).",
 )
 
 
@@ -825,7 +937,42 @@ PROD = register(
         notation="prod({0}{p})",
     )
 )
-prod: Reduction = _reduction(PROD, "Product of the elements over ``axis`` (all by default).")
+prod: Reduction = _reduction(
+    PROD,
+    "Product of the elements over ``axis`` (all by default). The derivative is the product "
+    "of the other elements, exact at zeros (one zero: the others' product; two: 0), as in "
+    "PyTorch and JAX.",
+)
+
+
+CUMSUM = register(
+    Primitive(
+        "cumsum",
+        impl=lambda x, axis: np.cumsum(x, axis=axis),
+        # linear: the transpose of a running sum is the running sum from the other end
+        vjp=(lambda g, ans, x, axis: flip(cumsum(flip(g, axis), axis), axis),),
+        jvp=(lambda dx, ans, x, axis: cumsum(dx, axis),),
+        notation="cumsum({0}{p})",
+    )
+)
+
+
+@overload
+def cumsum(x: Var, axis: int | None = None) -> Var: ...
+@overload
+def cumsum(x: Dual, axis: int | None = None) -> Dual: ...
+@overload
+def cumsum(x: Value, axis: int | None = None) -> Array: ...
+def cumsum(x: Any, axis: Any = None) -> Any:
+    """Running sum along ``axis`` (of the flattened values when None), like ``np.cumsum``.
+    The VJP is the running sum of the cotangent from the other end."""
+    if axis is None:
+        x = reshape(x, (-1,))
+        axis = -1
+    n = ndim(x)
+    if n == 0:
+        raise ValueError(f"axis {axis} is out of bounds for a scalar")
+    return bind(CUMSUM, x, axis=_neg_axis(operator.index(axis), n))
 
 
 def _logsumexp_impl(x: Any, axis: Axis, keepdims: bool) -> Any:
@@ -916,10 +1063,12 @@ log_softmax: AlongAxis = _along_axis(
 
 
 @overload
-def var(x: Var, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Var: ...
+def var(x: Var, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> Var: ...
 @overload
-def var(x: Value, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Value: ...
-def var(x: Any, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Any:
+def var(x: Dual, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> Dual: ...
+@overload
+def var(x: Value, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> Value: ...
+def var(x: Any, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> Any:
     """Variance over ``axis``, like ``np.var`` (``ddof`` delta degrees of freedom; with
     ``ddof`` ≥ n the result is inf or nan, as NumPy's)."""
     axis = norm_axis(axis, ndim(x))
@@ -930,12 +1079,25 @@ def var(x: Any, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Any
 
 
 @overload
-def std(x: Var, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Var: ...
+def std(x: Var, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> Var: ...
 @overload
-def std(x: Value, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Value: ...
-def std(x: Any, axis: Axis = None, ddof: int = 0, keepdims: bool = False) -> Any:
-    """Standard deviation over ``axis``, like ``np.std``."""
-    return sqrt(var(x, axis=axis, ddof=ddof, keepdims=keepdims))
+def std(x: Dual, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> Dual: ...
+@overload
+def std(x: Value, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> Value: ...
+def std(x: Any, axis: Axis = None, ddof: float = 0, keepdims: bool = False) -> Any:
+    """Standard deviation over ``axis``, like ``np.std``.
+
+    Where the variance is 0 (a single element with ``ddof=0``, or all elements equal) the
+    derivative is 0, as PyTorch's ``std_backward`` and finite differences give, instead of
+    sqrt'(0)·0 = nan (JAX's answer): √v is taken of 1 there and the result replaced by 0.
+    The mask is a recorded comparison, so a replayed tape recomputes it. With ``ddof`` ≥ n
+    the variance is nan or inf, and so are the result and its derivative, as in NumPy.
+    """
+    v = var(x, axis=axis, ddof=ddof, keepdims=keepdims)
+    if type(v) is float or type(v) is np.ndarray:
+        return sqrt(v)  # plain: no derivative to protect
+    zero = v == 0.0
+    return where(zero, 0.0, sqrt(where(zero, 1.0, v)))
 
 
 # ----- linear algebra ----------------------------------------------------------------------------
@@ -1183,7 +1345,9 @@ def transpose(x: Any, axes: Any = None) -> Any:
     """Permute the axes (reverse them by default), like ``np.transpose``."""
     n = ndim(x)
     norm = (
-        tuple(range(n))[::-1] if axes is None else tuple(int(a) % builtins.max(n, 1) for a in axes)
+        tuple(range(n))[::-1]
+        if axes is None
+        else tuple(_norm_ax(operator.index(a), builtins.max(n, 1)) for a in axes)
     )
     if n < 2 or norm == tuple(range(n)):
         return x
@@ -1504,6 +1668,127 @@ def flip(x: Any, axis: Axis = None) -> Any:
     return bind(FLIP, x, axis=norm_axis(axis, ndim(x)))
 
 
+# ----- selections by plain integer indices (one getitem each: the VJP scatter-adds) -----------
+
+
+def plain_mask(condition: Any) -> npt.NDArray[np.bool_]:
+    """A boolean condition as a plain array; a recorded mask (``v > 0``) leaves a guard,
+    since the result's shape depends on it."""
+    if isinstance(condition, Var):
+        mask = plain(condition)
+        if not (isinstance(mask, np.ndarray | bool) and np.asarray(mask).dtype == np.bool_):
+            raise TypeError("the condition must be boolean (a comparison such as v > 0)")
+        guard(condition, "index")
+        return np.asarray(mask)
+    return np.asarray(condition, dtype=bool)
+
+
+def _plain_indices(indices: Any, what: str) -> npt.NDArray[np.intp]:
+    if isinstance(indices, Var | Dual):
+        raise TypeError(
+            f"{what}: indices must be plain integers, not a {type(indices).__name__} "
+            "(indices have no derivative); use v.value, or .argsort() / .argmax(), which "
+            "give plain integers"
+        )
+    idx = np.asarray(indices)
+    if idx.dtype.kind not in "iu":
+        if idx.size:
+            raise TypeError(f"{what}: indices must be integers, not {idx.dtype}")
+        idx = idx.astype(np.intp)
+    return idx
+
+
+def _along(x: Any, axis: int | None) -> tuple[Any, int]:
+    """``x`` and a non-negative axis; the flattened values and 0 when ``axis`` is None."""
+    if axis is None:
+        return reshape(x, (-1,)), 0
+    return x, _norm_ax(operator.index(axis), ndim(x))
+
+
+def take(x: Any, indices: Any, axis: int | None = None, mode: str = "raise") -> Any:
+    """Elements at integer ``indices`` along ``axis`` (of the flattened values when None),
+    like ``np.take``; ``mode`` is "raise", "wrap" or "clip"."""
+    idx = _plain_indices(indices, "take")
+    src, ax = _along(x, axis)
+    n = _shape_of(src)[ax]
+    if mode == "wrap":
+        idx = np.mod(idx, n)
+    elif mode == "clip":
+        idx = np.clip(idx, 0, builtins.max(n - 1, 0))
+    elif mode != "raise":
+        raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', not {mode!r}")
+    return getitem(src, (slice(None),) * ax + (idx,))
+
+
+def repeat(x: Any, repeats: Any, axis: int | None = None) -> Any:
+    """Each element repeated ``repeats`` times along ``axis`` (flattened when None), like
+    ``np.repeat``; the VJP sums the copies."""
+    src, ax = _along(x, axis)
+    idx = np.repeat(np.arange(_shape_of(src)[ax]), _plain_indices(repeats, "repeat"))
+    return getitem(src, (slice(None),) * ax + (idx,))
+
+
+def compress(x: Any, condition: Any, axis: int | None = None) -> Any:
+    """The slices along ``axis`` (flattened when None) where ``condition`` holds, like
+    ``np.compress``."""
+    mask = plain_mask(condition)
+    if mask.ndim != 1:
+        raise ValueError("compress: the condition must be a 1-d array")
+    return take(x, np.flatnonzero(mask), axis)
+
+
+def take_along_axis(x: Any, indices: Any, axis: int | None) -> Any:
+    """``np.take_along_axis``: ``indices`` (plain integers, e.g. from ``v.argsort(axis)``)
+    pick elements along ``axis`` and broadcast against ``x`` in the other axes. With
+    ``x.argsort(axis)`` it is a differentiable sort."""
+    idx = _plain_indices(indices, "take_along_axis")
+    if axis is None:
+        if idx.ndim != 1:
+            raise ValueError("take_along_axis: with axis=None the indices must be 1-d")
+        return getitem(reshape(x, (-1,)), idx)
+    n = ndim(x)
+    if idx.ndim != n:
+        raise ValueError(
+            f"take_along_axis: the indices need as many dimensions ({idx.ndim}) as the array ({n})"
+        )
+    ax = _norm_ax(operator.index(axis), n)
+    xs = _shape_of(x)
+    index: list[Any] = []
+    for d in range(n):
+        if d == ax:
+            index.append(idx)
+            continue
+        # broadcast: an axis of length 1 in x is read at 0 for every index
+        size = xs[d] if xs[d] != 1 else 1
+        index.append(np.arange(size).reshape([-1 if e == d else 1 for e in range(n)]))
+    return getitem(x, tuple(index))
+
+
+def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """The diagonal of the (``axis1``, ``axis2``) planes, as a last axis, like
+    ``np.diagonal``."""
+    n = ndim(x)
+    if n < 2:
+        raise ValueError("diagonal needs an array of at least two dimensions")
+    a1, a2 = _norm_ax(operator.index(axis1), n), _norm_ax(operator.index(axis2), n)
+    if a1 == a2:
+        raise ValueError("diagonal: axis1 and axis2 cannot be the same")
+    offset = operator.index(offset)
+    rows, cols = _shape_of(x)[a1], _shape_of(x)[a2]
+    k = builtins.max(
+        0, builtins.min(rows, cols - offset) if offset >= 0 else builtins.min(rows + offset, cols)
+    )
+    i = np.arange(k) + builtins.max(0, -offset)
+    j = np.arange(k) + builtins.max(0, offset)
+    moved = transpose(x, [a for a in range(n) if a not in (a1, a2)] + [a1, a2])
+    return getitem(moved, (Ellipsis, i, j))
+
+
+def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
+    """The sum along a diagonal, like ``np.trace``."""
+    return sum(diagonal(x, offset, axis1, axis2), axis=-1)
+
+
 @overload
 def stop_gradient(x: Var) -> Var: ...
 @overload
@@ -1514,6 +1799,85 @@ def stop_gradient(x: Any) -> Any:
     if isinstance(x, Var):
         return Var(plain(x))
     return plain(x)
+
+
+COPY = register(
+    Primitive(
+        "copy",
+        impl=lambda x: x if type(x) is float else np.array(x, copy=True),
+        vjp=(lambda g, ans, x: g,),
+        jvp=(lambda dx, ans, x: dx,),
+        notation="copy {0}",
+    )
+)
+
+
+@overload
+def copy(x: Var) -> Var: ...
+@overload
+def copy(x: Dual) -> Dual: ...
+@overload
+def copy(x: Value) -> Value: ...
+def copy(x: Any) -> Any:
+    """The same values as a new object (the identity, recorded): ``v.copy()``. A Var's value
+    is immutable, so this matters only for identity (``v.value = ...`` reassigns one Var)."""
+    return bind(COPY, x)
+
+
+def dtype_of(x: Any) -> np.dtype[Any]:
+    """The dtype of a float (float64), bool, array, Var or Dual."""
+    v = plain(x)
+    if isinstance(v, np.ndarray | np.generic):
+        return v.dtype
+    return np.dtype(np.bool_) if isinstance(v, bool) else np.dtype(np.float64)
+
+
+def _astype_impl(x: Any, dtype: np.dtype[Any]) -> Any:
+    return np.asarray(x).astype(dtype)
+
+
+ASTYPE = register(
+    Primitive(
+        "astype",
+        impl=_astype_impl,
+        # the cotangent goes back in the input's dtype, the tangent forward in the output's
+        vjp=(lambda g, ans, x, dtype: astype(g, dtype_of(x)),),
+        jvp=(lambda dx, ans, x, dtype: astype(dx, dtype),),
+        notation="astype({0}{p})",
+    )
+)
+
+
+@overload
+def astype(x: Var, dtype: npt.DTypeLike) -> Var: ...
+@overload
+def astype(x: Dual, dtype: npt.DTypeLike) -> Dual: ...
+@overload
+def astype(x: Value, dtype: npt.DTypeLike) -> Value: ...
+def astype(x: Any, dtype: Any) -> Any:
+    """Cast to a floating-point ``dtype`` (float64 ↔ float32, float16), like
+    ``x.astype(dtype)``; differentiable: the cotangent is cast back to the input's dtype.
+
+    A boolean input (a comparison, ``v > 0``) gives 1.0 and 0.0 with no derivative. Casting
+    to an integer or boolean dtype raises ``TypeError``: such a value has no derivative, so
+    round first (``tp.round``, zero gradient) or leave the tape with ``v.value.astype(...)``.
+    """
+    dt = np.dtype(dtype)
+    src = dtype_of(x)
+    if dt == src:
+        return x
+    if dt.kind != "f":
+        raise TypeError(
+            f"astype({dt}): tape differentiates floating-point values, and a cast to {dt} "
+            "has no derivative. Use v.round() (zero gradient) for rounded floats, a "
+            "comparison (v != 0) for booleans, or v.value.astype(...) to leave the tape."
+        )
+    if src.kind == "b":  # a recorded mask: 1.0 / 0.0, no derivative through the condition
+        out = where(x, 1.0, 0.0)
+        return out if dt == np.float64 else astype(out, dt)
+    if src.kind != "f":
+        raise TypeError(f"astype: cannot cast a value of dtype {src}")
+    return bind(ASTYPE, x, dtype=dt)
 
 
 # ----- comparisons and guards: recorded, so a replayed tape recomputes them; no derivative ----
@@ -1572,6 +1936,64 @@ COMPARISON_ROWS: dict[np.ufunc, Primitive] = {
 }
 
 
+def _plain_copy(x: Any) -> Any:
+    return np.array(x, copy=True) if isinstance(x, np.ndarray) else x
+
+
+LEAVING: dict[str, Callable[..., Any]] = {
+    "all": lambda x, axis=None, keepdims=False: np.all(x, axis=axis, keepdims=keepdims),
+    "any": lambda x, axis=None, keepdims=False: np.any(x, axis=axis, keepdims=keepdims),
+    "argmax": lambda x, axis=None, keepdims=False: np.argmax(x, axis=axis, keepdims=keepdims),
+    "argmin": lambda x, axis=None, keepdims=False: np.argmin(x, axis=axis, keepdims=keepdims),
+    "argsort": lambda x, axis=-1, kind=None, stable=None: np.argsort(
+        x, axis=axis, kind=kind, stable=stable
+    ),
+    "argpartition": lambda x, kth, axis=-1, kind="introselect": np.argpartition(
+        x, kth, axis=axis, kind=kind
+    ),
+    "nonzero": lambda x: np.stack(np.nonzero(x)),  # one array: (ndim, count)
+    "tolist": _plain_copy,
+    "item": lambda x, index=(): np.asarray(x).item(*index),
+}
+"""Non-differentiable results computed from a value (indices, truth values, its contents):
+each leaves the tape as a guard whose kind names it, so a replay recomputes and checks it."""
+
+_LEAVING_DEFAULTS: dict[str, dict[str, Any]] = {
+    name: {
+        p.name: p.default
+        for p in inspect.signature(fn).parameters.values()
+        if p.default is not inspect.Parameter.empty
+    }
+    for name, fn in LEAVING.items()
+}
+
+
+def guard_kind(name: str, **params: Any) -> str:
+    """The guard kind for ``name`` with ``params`` (those at their defaults omitted):
+    ``"argmax"``, ``"argsort(axis=None)"``. Values are Python literals (ints, tuples, None,
+    strings), read back by ``_parse_kind``."""
+    defaults = _LEAVING_DEFAULTS[name]
+    given = [f"{k}={v!r}" for k, v in params.items() if k not in defaults or defaults[k] != v]
+    return f"{name}({', '.join(given)})" if given else name
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_kind(kind: str) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    node = ast.parse(kind, mode="eval").body
+    if isinstance(node, ast.Name):
+        return node.id, ()
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        raise ValueError(f"not a guard kind: {kind!r}")
+    return node.func.id, tuple((str(k.arg), ast.literal_eval(k.value)) for k in node.keywords)
+
+
+def leave(v: Any, name: str, **params: Any) -> Any:
+    """``LEAVING[name](value, **params)``: a plain result that leaves the tape, kept as a
+    guard while a tape records (a replay where it comes out differently raises). The caller
+    gets its own copy, so that changing it cannot change what the guard saw."""
+    return _plain_copy(guard(v, guard_kind(name, **params)))
+
+
 def _guard_impl(x: Any, kind: str) -> Any:
     if kind == "bool":
         return bool(x)
@@ -1579,7 +2001,10 @@ def _guard_impl(x: Any, kind: str) -> Any:
         return int(x)
     if kind == "index":
         return np.array(x, copy=True)
-    return float(np.asarray(x).item() if isinstance(x, np.ndarray) else x)
+    if kind == "float":
+        return float(np.asarray(x).item() if isinstance(x, np.ndarray) else x)
+    name, params = _parse_kind(kind)
+    return LEAVING[name](x, **dict(params))
 
 
 GUARD = register(
@@ -1623,6 +2048,30 @@ UFUNCS: dict[np.ufunc, Primitive] = {
 }
 """NumPy ufuncs that reach a primitive when called on a Var."""
 
+IDENTITY_UFUNCS: frozenset[np.ufunc] = frozenset({np.positive, np.conjugate})
+"""Ufuncs that are the identity on real values: they give their input back."""
+
+
+def numpy_name(func: object) -> str:
+    """NumPy's public spelling of a function or ufunc: ``np.linalg.norm``, ``np.fft.fft``,
+    ``np.sum``; private modules (``numpy._core.fromnumeric``) are not named."""
+    name = getattr(func, "__name__", None)
+    if not isinstance(name, str):
+        return repr(func)
+    module = getattr(func, "__module__", None) or "numpy"
+    if not module.startswith("numpy"):
+        return f"{module}.{name}"
+    public = [p for p in module.split(".")[1:] if not p.startswith("_")]
+    while True:
+        obj: object = np
+        for p in public:
+            obj = getattr(obj, p, None)
+        if getattr(obj, name, None) is func:
+            return ".".join(["np", *public, name])
+        if not public:
+            return f"np.{name}"
+        public.pop()
+
 
 def compare(row: Primitive, *args: Any) -> Any:
     """A comparison: recorded (a boolean Var) while a tape records, plain booleans otherwise."""
@@ -1638,6 +2087,12 @@ def _recording() -> bool:
     return any(t._state == "active" for t in _STACK.get())
 
 
+_HOW_TO_ADD = (
+    "Write its derivative with tp.primitive (see examples/custom_op.py), or use v.value to "
+    "leave the tape on purpose."
+)
+
+
 def array_ufunc(
     ufunc: np.ufunc, method: str, inputs: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
@@ -1648,65 +2103,137 @@ def array_ufunc(
             return bind(row, *inputs)
         if ufunc in COMPARISON_ROWS:
             return compare(COMPARISON_ROWS[ufunc], *inputs)
-        if ufunc is np.positive:
+        if ufunc in IDENTITY_UFUNCS:
             return inputs[0]
-    what = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+    what = numpy_name(ufunc) + ("" if method == "__call__" else f".{method}")
     extra = f" with {', '.join(kwargs)}=" if kwargs else ""
     raise TypeError(
-        f"{what}{extra} is not supported on tape Vars (a gradient would be lost). "
-        f"Supported ufuncs: {', '.join(sorted(u.__name__ for u in UFUNCS))}; "
-        "see tape.SUPPORTED_NUMPY."
+        f"{what}{extra} is not supported on tape Vars (tape has no derivative rule for it, "
+        f"so a gradient would be lost). Ufuncs with a rule: {', '.join(SUPPORTED_UFUNCS)}; "
+        f"tape.SUPPORTED_NUMPY lists these and the functions. {_HOW_TO_ADD}"
     )
 
 
-FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
-    np.sum: sum,
-    np.mean: mean,
-    np.max: max,
-    np.amax: max,
-    np.min: min,
-    np.amin: min,
-    np.prod: prod,
-    np.var: var,
-    np.std: std,
+def _method(name: str) -> Callable[..., Any]:
+    """``np.name(a, ...)`` as ``a.name(...)``: NumPy's functions take the methods' arguments."""
+
+    def f(a: Any, *args: Any, **kwargs: Any) -> Any:
+        return getattr(a, name)(*args, **kwargs)
+
+    f.__name__ = f.__qualname__ = name
+    return f
+
+
+def _np_clip(
+    a: Any,
+    a_min: Any = None,
+    a_max: Any = None,
+    out: None = None,
+    *,
+    min: Any = None,  # NumPy's names for the bounds
+    max: Any = None,
+) -> Any:
+    return a.clip(a_min if min is None else min, a_max if max is None else max, out)
+
+
+def _np_compress(condition: Any, a: Any, axis: int | None = None, out: None = None) -> Any:
+    return a.compress(condition, axis, out)
+
+
+def _np_size(a: Any, axis: int | None = None) -> int:
+    return int(math.prod(_shape_of(a))) if axis is None else _shape_of(a)[axis]
+
+
+DIFFERENTIABLE_FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
+    np.sum: _method("sum"),
+    np.mean: _method("mean"),
+    np.max: _method("max"),
+    np.amax: _method("max"),
+    np.min: _method("min"),
+    np.amin: _method("min"),
+    np.prod: _method("prod"),
+    np.var: _method("var"),
+    np.std: _method("std"),
+    np.cumsum: _method("cumsum"),
     np.dot: dot,
     np.outer: outer,
     np.einsum: einsum,
     np.reshape: reshape,
+    np.ravel: _method("ravel"),
     np.transpose: transpose,
+    np.permute_dims: transpose,
+    np.matrix_transpose: lambda x: swapaxes(x, -1, -2),
     np.swapaxes: swapaxes,
     np.expand_dims: expand_dims,
     np.squeeze: squeeze,
     np.broadcast_to: broadcast_to,
     np.concatenate: concatenate,
+    np.concat: concatenate,
     np.stack: stack,
     np.split: split,
     np.flip: flip,
     np.where: where,
-    np.clip: clip,
+    np.clip: _np_clip,
+    np.round: _method("round"),
+    np.around: _method("round"),
+    np.diagonal: _method("diagonal"),
+    np.trace: _method("trace"),
+    np.take: _method("take"),
+    np.take_along_axis: take_along_axis,
+    np.repeat: _method("repeat"),
+    np.compress: _np_compress,
+    np.copy: lambda a, order="K", subok=False: a.copy(),
+    np.astype: lambda x, dtype, /, *, copy=True, device=None: x.astype(dtype, copy=copy),
+    np.real: lambda val: val.real,
+}
+"""NumPy functions with a derivative rule: called on a Var (or Dual), each reaches tape's
+function or method of the same name and is recorded."""
+
+PLAIN_FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.shape: _shape_of,
     np.ndim: ndim,
+    np.size: _np_size,
+    np.imag: lambda val: val.imag,
+    np.argmax: _method("argmax"),
+    np.argmin: _method("argmin"),
+    np.argsort: _method("argsort"),
+    np.argpartition: _method("argpartition"),
+    np.nonzero: _method("nonzero"),
+    np.all: _method("all"),
+    np.any: _method("any"),
 }
-"""NumPy functions that reach tape's function of the same name when called on a Var."""
+"""NumPy functions that work on a Var but have no derivative: shapes, indices, truth
+values (inside a tape, indices and truth values leave a guard for replay)."""
 
+FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
+    **DIFFERENTIABLE_FUNCTIONS,
+    **PLAIN_FUNCTIONS,
+}
+"""Every NumPy function that works on a Var or Dual."""
 
-SUPPORTED_NUMPY: tuple[str, ...] = tuple(
-    sorted({f"np.{u.__name__}" for u in UFUNCS} | {f"np.{f.__name__}" for f in FUNCTIONS})
+SUPPORTED_UFUNCS: tuple[str, ...] = tuple(
+    sorted({numpy_name(u) for u in UFUNCS} | {numpy_name(u) for u in IDENTITY_UFUNCS})
 )
-"""Names of the NumPy ufuncs and functions that are recorded when called on a Var."""
+SUPPORTED_FUNCTIONS: tuple[str, ...] = tuple(
+    sorted({numpy_name(f) for f in DIFFERENTIABLE_FUNCTIONS})
+)
+SUPPORTED_NUMPY: tuple[str, ...] = tuple(sorted({*SUPPORTED_UFUNCS, *SUPPORTED_FUNCTIONS}))
+"""NumPy's full names (``np.sum``, ``np.linalg.…``) of the ufuncs and functions with a
+derivative rule: called on a Var, each is recorded and differentiated. (``np.shape``,
+``np.ndim``, ``np.argmax`` and the like also work, but have no derivative.)"""
 
 
 def array_function(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """``Var.__array_function__``: route a NumPy function to tape's, or refuse clearly."""
     ours = FUNCTIONS.get(func)
+    name = numpy_name(func)
     if ours is None:
-        name = getattr(func, "__name__", repr(func))
         raise TypeError(
-            f"np.{name} is not supported on tape Vars (a gradient would be lost). Supported: "
-            f"{', '.join(sorted({f.__name__ for f in FUNCTIONS}))}, and the ufuncs in "
-            "tape.SUPPORTED_NUMPY; or use v.value to leave the tape on purpose."
+            f"{name} is not supported on tape Vars (tape has no derivative rule for it, so a "
+            f"gradient would be lost). Functions with a rule: {', '.join(SUPPORTED_FUNCTIONS)}, "
+            f"and the ufuncs in tape.SUPPORTED_NUMPY. {_HOW_TO_ADD}"
         )
     try:
         return ours(*args, **kwargs)
     except TypeError as e:
-        raise TypeError(f"np.{func.__name__} on a Var: {e}") from None
+        raise TypeError(f"{name} on a Var: {e}") from None

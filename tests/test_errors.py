@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -230,8 +231,8 @@ def test_unsupported_numpy_function_names_it() -> None:
     x = tp.Var(np.array([1.0, 2.0, 3.0]))
     with tp.Tape() as t:
         n = len(t)
-        with pytest.raises(TypeError, match=r"np\.cumsum is not supported"):
-            np.cumsum(x)
+        with pytest.raises(TypeError, match=r"np\.cumprod is not supported"):
+            np.cumprod(x)
         with pytest.raises(TypeError, match=r"np\.sort is not supported"):
             np.sort(x)
         assert len(t) == n
@@ -248,6 +249,69 @@ def test_unsupported_numpy_ufunc_names_it() -> None:
         np.add.reduce(x)
     with pytest.raises(TypeError, match=r"np\.sin with out="):
         np.sin(x, out=np.empty(2))
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda v: np.linalg.norm(v), "np.linalg.norm"),
+        (lambda v: np.linalg.vector_norm(v), "np.linalg.vector_norm"),
+        (lambda v: np.fft.fft(v), "np.fft.fft"),
+        (lambda v: np.fft.rfft(v), "np.fft.rfft"),
+        (
+            lambda v: np.lib.stride_tricks.sliding_window_view(v, 2),
+            "np.lib.stride_tricks.sliding_window_view",
+        ),
+        (lambda v: np.cumprod(v), "np.cumprod"),
+        (lambda v: np.sort(v), "np.sort"),
+    ],
+)
+def test_unsupported_functions_are_named_in_full_with_what_to_do(call: Any, name: str) -> None:
+    for v in (tp.Var(np.array([0.5, 1.0, 2.0])), tp.Dual(np.array([0.5, 1.0, 2.0]), np.ones(3))):
+        with pytest.raises(TypeError) as info:
+            call(v)
+        message = str(info.value)
+        assert message.startswith(f"{name} is not supported on tape Vars"), message
+        assert "tp.primitive" in message and "v.value" in message
+        supported = message.split("Functions with a rule: ")[1].split(", and the ufuncs")[0]
+        names = supported.split(", ")
+        assert names == sorted(names) and all(n.startswith("np.") for n in names)
+        assert "np.sum" in names and "np.reshape" in names
+        for plain in ("np.shape", "np.ndim", "np.size", "np.argmax", "np.all"):
+            assert plain not in names  # no derivative rule: not listed as supported
+
+
+def test_unsupported_ufuncs_list_the_ufuncs_with_rules() -> None:
+    x = tp.Var(np.array([0.5, 1.0]))
+    with pytest.raises(TypeError) as info:
+        np.arctan(x)
+    message = str(info.value)
+    assert message.startswith("np.arctan is not supported on tape Vars")
+    assert "np.sin" in message and "np.absolute" in message and "tp.primitive" in message
+
+
+def test_numpy_names_drop_private_modules(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tape._primitives import numpy_name
+
+    # older NumPy releases report their implementation modules
+    monkeypatch.setattr(np.linalg.norm, "__module__", "numpy.linalg._linalg")
+    monkeypatch.setattr(np.sum, "__module__", "numpy._core.fromnumeric")
+    assert numpy_name(np.linalg.norm) == "np.linalg.norm"
+    assert numpy_name(np.sum) == "np.sum"
+    assert numpy_name(np.fft.fft) == "np.fft.fft"
+    assert numpy_name(np.arctan) == "np.arctan"
+
+
+def test_supported_numpy_holds_only_functions_with_a_derivative_rule() -> None:
+    assert "np.shape" not in tp.SUPPORTED_NUMPY and "np.ndim" not in tp.SUPPORTED_NUMPY
+    x = tp.Var(np.array([[0.5, -1.0], [2.0, 0.25]]))
+    assert np.shape(x) == (2, 2) and np.ndim(x) == 2  # they still work, without a rule
+    for name in tp.SUPPORTED_NUMPY:
+        obj: Any = np
+        for part in name.split(".")[1:]:
+            obj = getattr(obj, part)
+        assert callable(obj), name
+        assert name.count(".") >= 1 and not any(p.startswith("_") for p in name.split("."))
 
 
 def test_converting_a_var_to_an_array_raises() -> None:

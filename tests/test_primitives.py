@@ -22,6 +22,7 @@ from _draw import Shape, draw, draw_array, shape_id
 from _draw import keyed_rng as _rng
 
 import tape as tp
+from tape import _primitives as P
 from tape._primitives import scatter_add, sum_to
 from tape.testing import check_grads
 
@@ -63,6 +64,7 @@ class Case:
     funcs: tuple[str, ...] = ()  # public functions of tp.__all__ (beyond the rows) it calls
     rtol: float = 1e-5
     atol: float = 1e-6
+    eps: float = 1e-6  # the finite-difference step
 
 
 CASES: list[Case] = []
@@ -76,8 +78,9 @@ def case(
     funcs: Sequence[str] = (),
     rtol: float = 1e-5,
     atol: float = 1e-6,
+    eps: float = 1e-6,
 ) -> None:
-    CASES.append(Case(id, fn, tuple(args), tuple(rows), tuple(funcs), rtol, atol))
+    CASES.append(Case(id, fn, tuple(args), tuple(rows), tuple(funcs), rtol, atol, eps))
 
 
 # Elementwise unary functions: (row name, function, input domain).
@@ -613,6 +616,61 @@ for nname, fn, kind, shape, np_rows in NUMPY_CASES:
     cid = f"numpy-{nname}"
     case(cid, fn, [draw(shape, kind, cid)], np_rows)
 
+# Rows behind ndarray methods (tests/test_methods.py checks every method in both modes).
+ROUNDABLE = np.array([[0.23, -1.37, 2.41, 0.06], [-0.72, 1.14, -2.88, 0.51]])  # off the steps
+for decimals in [0, 1, -1]:
+    cid = f"round-{decimals}"
+    case(
+        cid,
+        lambda x, d=decimals: x.round(d) * x + x,  # round's own derivative is 0
+        [ROUNDABLE * 10.0 ** (-decimals if decimals < 0 else 0)],
+        ["round"],
+        funcs=["round"],
+    )
+case("round-float", lambda x: tp.sin(x).round(2) + x, [0.3], ["round"], funcs=["round"])
+for sx, cs_ax in [
+    ((5,), None),
+    ((5,), 0),
+    ((3, 4), None),
+    ((3, 4), 0),
+    ((2, 3, 4), -1),
+    (None, None),
+]:
+    cid = f"cumsum-{shape_id(sx)}-{cs_ax}"
+    case(
+        cid,
+        lambda x, a=cs_ax: tp.sin(x.cumsum(a)),
+        [draw(sx, "real", cid)],
+        ["cumsum"],
+        funcs=["cumsum"],
+    )
+case("copy", lambda x: x.copy() * x, [draw((3, 4), "real", "copy")], ["copy"], funcs=["copy"])
+case("copy-float", lambda x: x.copy() * x, [0.4], ["copy"], funcs=["copy"])
+# The getitem-based selections behind ndarray methods (named here for tp.__all__, should
+# they be exported: test_every_public_function_is_covered then finds their cases).
+SELECT_CASES: list[tuple[str, Fn, Shape]] = [
+    ("take", lambda x: P.take(x, [0, 3, 3], axis=1), (3, 4)),
+    ("repeat", lambda x: P.repeat(x, [2, 0, 1], axis=0), (3, 4)),
+    ("compress", lambda x: P.compress(x, [True, False, True]), (3, 4)),
+    ("diagonal", lambda x: P.diagonal(x, 1), (3, 4)),
+    ("trace", lambda x: P.trace(x, -1, 0, 2), (3, 2, 3)),
+    ("take_along_axis", lambda x: P.take_along_axis(x, np.array([[2, 0, 0]]), 1), (2, 3)),
+]
+for sname, sfn, sshape in SELECT_CASES:
+    case(f"{sname}-select", sfn, [draw(sshape, "real", sname)], ["getitem"], funcs=[sname])
+for dst, tol, step in [(np.float32, 1e-4, 1e-2), (np.float16, 1e-2, 1e-1)]:
+    cid = f"astype-{np.dtype(dst).name}"
+    case(
+        cid,  # float32 and float16 round: a coarse step, and a quadratic (exact differences)
+        lambda x, d=dst: (x.astype(d) * 2.0).astype(np.float64) * x,
+        [draw((3, 4), "real", cid)],
+        ["astype"],
+        funcs=["astype"],
+        rtol=tol,
+        atol=tol,
+        eps=step,
+    )
+
 
 ROW_CASES: dict[str, list[str]] = {}
 """Registry row name -> ids of the gradient cases that record it."""
@@ -638,7 +696,7 @@ def test_case_ids_are_unique() -> None:
 
 @pytest.mark.parametrize("c", CASES, ids=[c.id for c in CASES])
 def test_gradient_matches_finite_differences(c: Case) -> None:
-    check_grads(c.fn, c.args, rtol=c.rtol, atol=c.atol)
+    check_grads(c.fn, c.args, rtol=c.rtol, atol=c.atol, eps=c.eps)
 
 
 @pytest.mark.parametrize("c", CASES, ids=[c.id for c in CASES])
@@ -1311,17 +1369,18 @@ def _g(t: tp.Tape, y: Any, x: tp.Var) -> Any:
 @pytest.mark.parametrize(
     ("call", "name"),
     [
-        (lambda v: np.cumsum(v), "np.cumsum"),
+        (lambda v: np.cumprod(v), "np.cumprod"),
         (lambda v: np.add.reduce(v), "np.add.reduce"),
         (lambda v: np.add.accumulate(v), "np.add.accumulate"),
         (lambda v: np.sin(v, out=np.empty(3)), "np.sin"),
         (lambda v: np.exp(v, dtype=np.float32), "np.exp"),
         (lambda v: np.arctan(v), "np.arctan"),
         (lambda v: np.sort(v), "np.sort"),
-        (lambda v: np.linalg.norm(v), "norm"),
+        (lambda v: np.linalg.norm(v), "np.linalg.norm"),
+        (lambda v: np.fft.fft(v), "np.fft.fft"),
     ],
     ids=[
-        "cumsum",
+        "cumprod",
         "add.reduce",
         "add.accumulate",
         "sin-out",
@@ -1329,6 +1388,7 @@ def _g(t: tp.Tape, y: Any, x: tp.Var) -> Any:
         "arctan",
         "sort",
         "norm",
+        "fft",
     ],
 )
 def test_unsupported_numpy_raises_naming_the_function(call: Fn, name: str) -> None:
