@@ -24,10 +24,15 @@ from ._primitive import Value as Value
 from ._primitives import SUPPORTED_NUMPY as SUPPORTED_NUMPY
 from ._primitives import abs as abs
 from ._primitives import add as add
+from ._primitives import astype as astype
 from ._primitives import broadcast_to as broadcast_to
 from ._primitives import clip as clip
+from ._primitives import compress as compress
 from ._primitives import concatenate as concatenate
+from ._primitives import copy as copy
 from ._primitives import cos as cos
+from ._primitives import cumsum as cumsum
+from ._primitives import diagonal as diagonal
 from ._primitives import divide as divide
 from ._primitives import dot as dot
 from ._primitives import einsum as einsum
@@ -51,7 +56,9 @@ from ._primitives import outer as outer
 from ._primitives import power as power
 from ._primitives import prod as prod
 from ._primitives import relu as relu
+from ._primitives import repeat as repeat
 from ._primitives import reshape as reshape
+from ._primitives import round as round
 from ._primitives import sigmoid as sigmoid
 from ._primitives import sign as sign
 from ._primitives import sin as sin
@@ -67,8 +74,11 @@ from ._primitives import stop_gradient as stop_gradient
 from ._primitives import subtract as subtract
 from ._primitives import sum as sum
 from ._primitives import swapaxes as swapaxes
+from ._primitives import take as take
+from ._primitives import take_along_axis as take_along_axis
 from ._primitives import tan as tan
 from ._primitives import tanh as tanh
+from ._primitives import trace as trace
 from ._primitives import transpose as transpose
 from ._primitives import var as var
 from ._primitives import where as where
@@ -108,10 +118,15 @@ __all__ = [
     "Var",
     "abs",
     "add",
+    "astype",
     "broadcast_to",
     "clip",
+    "compress",
     "concatenate",
+    "copy",
     "cos",
+    "cumsum",
+    "diagonal",
     "divide",
     "dot",
     "einsum",
@@ -143,7 +158,9 @@ __all__ = [
     "primitive",
     "prod",
     "relu",
+    "repeat",
     "reshape",
+    "round",
     "sigmoid",
     "sign",
     "sin",
@@ -159,9 +176,12 @@ __all__ = [
     "subtract",
     "sum",
     "swapaxes",
+    "take",
+    "take_along_axis",
     "tan",
     "tanh",
     "testing",
+    "trace",
     "transpose",
     "value_and_grad",
     "var",

@@ -195,10 +195,14 @@ class Tape:
         ``v.item()``, ``math.*`` on a Var), or None when none did: a gradient through such
         a value is lost, so a plain target after one is a mistake, not a constant."""
         for i, (p, slots, params, _, _) in enumerate(self._records):
-            if p == P.GUARD.index and params is not None and params["kind"] in ("float", "int"):
+            if p != P.GUARD.index or params is None:
+                continue
+            kind = params["kind"]
+            if kind.split("(")[0] in ("float", "int", "item", "tolist"):  # numbers for Python
                 src = slots[0]
                 what = ROWS[self._records[src][0]].name
-                return f"{params['kind']}() of {self._label(src)} ({what}), at record {i}"
+                call = kind if kind.endswith(")") else kind + "()"
+                return f"{call} of {self._label(src)} ({what}), at record {i}"
         return None
 
     @contextmanager
