@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ._primitive import ROWS
+from ._rows import ROWS
 from ._tape import INPUT, Record, _plain, canonical, unbroadcast
 
 
@@ -37,7 +37,7 @@ def _shape(v: Any) -> tuple[int, ...]:
 
 def generate(records: list[Record], inputs: list[int], output: int) -> tuple[str, dict[str, Any]]:
     """Source of ``value_and_grad(x0, x1, ...)`` for these records, and its namespace."""
-    from . import _primitives as P
+    from . import _table as P
 
     ns: dict[str, Any] = {"U": unbroadcast, "C": canonical, "np": np}
     fwd: list[str] = []

@@ -54,9 +54,9 @@ from typing import Any, overload
 
 import numpy as np
 
-from . import _primitives as P
+from . import _table as P
 from ._dual import Dual
-from ._primitive import Primitive, Rule, Value, register
+from ._rows import Primitive, Rule, Value, register
 from ._tape import _shape, bind
 from ._var import Var
 

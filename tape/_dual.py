@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._ops import Operators
-from ._primitive import Value
+from ._rows import Value
 from ._var import as_value
 
 

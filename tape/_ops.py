@@ -34,7 +34,7 @@ from typing import (
 import numpy as np
 import numpy.typing as npt
 
-from ._primitive import Array
+from ._rows import Array
 
 if TYPE_CHECKING:
     from ._dual import Dual
@@ -924,5 +924,5 @@ def _axis_literal(axis: object) -> Any:
     return operator.index(cast(SupportsIndex, axis))
 
 
-from . import _primitives as P  # noqa: E402
+from . import _table as P  # noqa: E402
 from ._tape import bind, bind1, bind2  # noqa: E402

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _primitives as P
+from . import _table as P
 from ._codegen import build
 from ._dual import Dual, make_dual
-from ._primitive import ROWS, Array, Value
+from ._rows import ROWS, Array, Value
 from ._tape import (
     _LEVELS,
     INPUT,

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ._primitive import ROWS
+from ._rows import ROWS
 
 _SUB = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
 

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias, overload
 import numpy as np
 
 from . import _show
-from ._primitive import ROWS, Array, Primitive, Value
+from ._rows import ROWS, Array, Primitive, Value
 
 if TYPE_CHECKING:
     from ._dual import Dual
@@ -1511,6 +1511,6 @@ def _shape_or_type(a: Any) -> object:
 
 
 # Imported last: Var's operators and the table's rules call bind, defined above.
-from . import _primitives as P  # noqa: E402
+from . import _table as P  # noqa: E402
 from ._dual import Dual, make_dual  # noqa: E402
 from ._var import Var  # noqa: E402

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._ops import Operators
-from ._primitive import Value
+from ._rows import Value
 
 if TYPE_CHECKING:
     from ._tape import Tape

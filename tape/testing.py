@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._primitive import Array, Value
+from ._rows import Array, Value
 from ._tape import _plain
 from ._var import Var
 
@@ -196,7 +196,7 @@ def check_grads(
             return out if out_shape == () else (out * u).sum()
 
         def gradient_of_f(*a: Any) -> Any:
-            from ._primitives import concatenate, reshape
+            from ._table import concatenate, reshape
             from .transforms import grad
 
             gs = grad(contracted, nums)(*a)
@@ -255,7 +255,7 @@ def _check_first_order(
         us = rng.standard_normal((p, *out_shape))
 
         def projected(*a: Any) -> Any:
-            from ._primitives import stack
+            from ._table import stack
 
             out = f(*a)
             return stack([(out * u).sum() if out_shape else out * u for u in us])

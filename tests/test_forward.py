@@ -28,8 +28,8 @@ from _draw import shape_id as sid
 
 import tape as tp
 from tape import _tape
-from tape._primitives import round as round_
-from tape._primitives import scatter_add, sum_to
+from tape._table import round as round_
+from tape._table import scatter_add, sum_to
 from tape.testing import numerical_jacobian
 
 Fn = Callable[..., Any]

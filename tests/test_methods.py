@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import tape as tp
-from tape import _primitives as P
+from tape import _table as P
 from tape.testing import check_grads
 
 Fn = Callable[..., Any]

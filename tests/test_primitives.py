@@ -22,8 +22,8 @@ from _draw import Shape, draw, draw_array, shape_id
 from _draw import keyed_rng as _rng
 
 import tape as tp
-from tape import _primitives as P
-from tape._primitives import scatter_add, sum_to
+from tape import _table as P
+from tape._table import scatter_add, sum_to
 from tape.testing import check_grads
 
 Fn = Callable[..., Any]
@@ -803,7 +803,7 @@ def test_every_public_function_is_covered() -> None:
     table_functions = [
         n
         for n in tp.__all__
-        if inspect.isfunction(getattr(tp, n)) and getattr(tp, n).__module__ == "tape._primitives"
+        if inspect.isfunction(getattr(tp, n)) and getattr(tp, n).__module__ == "tape._table"
     ]
     missing = [
         n for n in {*DIFFERENTIABLE_FUNCTIONS, *table_functions} if not FUNCTION_CASES.get(n)

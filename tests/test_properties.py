@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import tape as tp
-from tape._primitives import plain
+from tape._table import plain
 from tape.testing import check_grads
 
 N_EXAMPLES_TREES = 1000

@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from ._dual import Dual
 from ._ops import Axis, Index
-from ._primitive import Array, Primitive, Value, register
+from ._rows import Array, Primitive, Value, register
 from ._tape import bind, bind1, bind2
 from ._var import Var
 
