@@ -11,18 +11,18 @@ Inside ``with tp.Tape() as t:`` every operation on a ``Var`` is appended to ``t`
 list of records; ``t.gradient`` runs that list backwards once. See the README for a tour.
 """
 
-# _tape first: it defines bind, which the modules it then loads (table, Var) call.
-from . import _tape  # noqa: F401  # isort: skip
 from . import testing as testing
+from ._codegen import TapeInvalidated as TapeInvalidated
+from ._core import TapeWarning as TapeWarning
 from ._custom import CustomPrimitive as CustomPrimitive
 from ._custom import primitive as primitive
 from ._dual import Dual as Dual
 from ._program import Program as Program
-from ._program import TapeInvalidated as TapeInvalidated
 from ._rows import PRIMITIVES as PRIMITIVES
 from ._rows import Array as Array
 from ._rows import Primitive as Primitive
 from ._rows import Value as Value
+from ._sweep import Step as Step
 from ._table import SUPPORTED_NUMPY as SUPPORTED_NUMPY
 from ._table import abs as abs
 from ._table import add as add
@@ -86,9 +86,7 @@ from ._table import var as var
 from ._table import where as where
 from ._tape import Drawing as Drawing
 from ._tape import Entry as Entry
-from ._tape import Step as Step
 from ._tape import Tape as Tape
-from ._tape import TapeWarning as TapeWarning
 from ._var import Var as Var
 from .transforms import grad as grad
 from .transforms import hessian as hessian

@@ -27,8 +27,10 @@ from typing import Any
 
 import numpy as np
 
+from . import _table as P
+from ._core import INPUT, Record, _plain, canonical
 from ._rows import ROWS
-from ._tape import INPUT, Record, _plain, canonical, unbroadcast
+from ._sweep import unbroadcast
 
 
 def _shape(v: Any) -> tuple[int, ...]:
@@ -37,8 +39,6 @@ def _shape(v: Any) -> tuple[int, ...]:
 
 def generate(records: list[Record], inputs: list[int], output: int) -> tuple[str, dict[str, Any]]:
     """Source of ``value_and_grad(x0, x1, ...)`` for these records, and its namespace."""
-    from . import _table as P
-
     ns: dict[str, Any] = {"U": unbroadcast, "C": canonical, "np": np}
     fwd: list[str] = []
     feed = {slot: k for k, slot in enumerate(inputs) if slot >= 0}
@@ -148,8 +148,24 @@ def _guard_failed(
     i: int, kind: str, slot: int, made_by: str, expected: Any
 ) -> Callable[[Any], None]:
     def fail(actual: Any) -> None:
-        from ._program import guard_message
-
         raise guard_message(i, kind, slot, made_by, expected, actual)
 
     return fail
+
+
+class TapeInvalidated(RuntimeError):
+    """A replay reached inputs where a guard (a value that left the tape for Python control
+    flow while recording) comes out differently: the recorded list is not the program f
+    runs there. Record f again at these inputs."""
+
+
+def guard_message(
+    i: int, kind: str, slot: int, made_by: str, expected: Any, actual: Any
+) -> TapeInvalidated:
+    """The error for a guard that comes out differently at replay."""
+    call = kind if kind.endswith(")") else kind + "()"  # argsort(axis=None) spells its call
+    return TapeInvalidated(
+        f"guard at record {i}: {call} of record {slot} ({made_by}) gave {expected!r} while "
+        f"recording and {actual!r} at these inputs; the Python code took another path here. "
+        "Record again."
+    )

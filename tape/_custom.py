@@ -55,9 +55,9 @@ from typing import Any, overload
 import numpy as np
 
 from . import _table as P
+from ._core import _shape, bind
 from ._dual import Dual
 from ._rows import Primitive, Rule, Value, register
-from ._tape import _shape, bind
 from ._var import Var
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._core import _STACK, _plain, install
 from ._ops import Operators
 from ._rows import Value
 from ._var import as_value
@@ -65,18 +66,15 @@ class Dual(Operators):
 
     @property
     def primal_value(self) -> Value:
-        v = self._primal
-        while not (type(v) is float or type(v) is np.ndarray):
-            v = v._value if hasattr(v, "_value") else v._primal
-        return v
+        """The plain value inside the primal (through any boxes of lower levels)."""
+        out: Value = _plain(self._primal)
+        return out
 
     @property
     def tangent(self) -> Value:
         """The tangent b: the primal's shape, or ``(k,) + shape`` in vector mode."""
-        v = self._tangent
-        while not (type(v) is float or type(v) is np.ndarray):
-            v = v._value if hasattr(v, "_value") else v._primal
-        return v
+        out: Value = _plain(self._tangent)
+        return out
 
     def __repr__(self) -> str:
         return f"Dual({self.primal!r}, {self.tangent!r})"
@@ -96,7 +94,8 @@ def make_dual(primal: Any, tangent: Any, level: int) -> Dual:
 
 def user_level() -> int:
     """The level of a Dual a user builds by hand: just above the innermost active tape."""
-    from ._tape import _STACK
-
     stack = _STACK.get()
     return stack[-1]._level + 1 if stack else 1
+
+
+install(dual=Dual)

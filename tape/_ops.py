@@ -34,15 +34,15 @@ from typing import (
 import numpy as np
 import numpy.typing as npt
 
-from ._rows import Array
+from . import _table as P
+from ._core import bind, bind1, bind2
+from ._rows import Array, Axis, Index
 
 if TYPE_CHECKING:
     from ._dual import Dual
     from ._var import Var
 
 Operand: TypeAlias = "Var | Dual | float | Array"
-Axis: TypeAlias = int | tuple[int, ...] | None
-Index: TypeAlias = Any  # whatever NumPy accepts in ``a[...]``: slices, ints, arrays, tuples
 Order: TypeAlias = Literal["C", "F", "A", "K"]  # NumPy's; tape values take "C" and "F"
 Nested: TypeAlias = "float | list[Nested]"  # what ``tolist`` gives: floats in nested lists
 
@@ -922,7 +922,3 @@ def _axis_literal(axis: object) -> Any:
     if isinstance(axis, tuple | list):
         return tuple(operator.index(a) for a in axis)
     return operator.index(cast(SupportsIndex, axis))
-
-
-from . import _table as P  # noqa: E402
-from ._tape import bind, bind1, bind2  # noqa: E402

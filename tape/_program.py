@@ -24,30 +24,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import _table as P
-from ._codegen import build
+from ._codegen import TapeInvalidated, build, guard_message
+from ._core import _LEVELS, INPUT, Record, _plain, bind, call
 from ._dual import Dual, make_dual
 from ._rows import ROWS, Array, Value
-from ._tape import (
-    _LEVELS,
-    INPUT,
-    Record,
-    _plain,
-    batched_vjp,
-    bind,
-    call,
-    forward_sweep,
-    sweep,
-)
+from ._sweep import batched_vjp, forward_sweep, sweep
 from ._var import Var, as_value
 
 if TYPE_CHECKING:
     from ._tape import Tape
-
-
-class TapeInvalidated(RuntimeError):
-    """A replay reached inputs where a guard (a value that left the tape for Python control
-    flow while recording) comes out differently: the recorded list is not the program f
-    runs there. Record f again at these inputs."""
 
 
 class Program:
@@ -255,18 +240,6 @@ class Program:
             shape = np.shape(_plain(like))
             return 0.0 if shape == () else np.zeros(shape)
         return _plain(t) if not isinstance(t, float | np.ndarray) else t
-
-
-def guard_message(
-    i: int, kind: str, slot: int, made_by: str, expected: Any, actual: Any
-) -> TapeInvalidated:
-    """The error for a guard that comes out differently at replay."""
-    call = kind if kind.endswith(")") else kind + "()"  # argsort(axis=None) spells its call
-    return TapeInvalidated(
-        f"guard at record {i}: {call} of record {slot} ({made_by}) gave {expected!r} while "
-        f"recording and {actual!r} at these inputs; the Python code took another path here. "
-        "Record again."
-    )
 
 
 def _one(ans: Any) -> Any:

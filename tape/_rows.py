@@ -30,6 +30,12 @@ Array: TypeAlias = npt.NDArray[np.floating[Any]]
 Value: TypeAlias = float | Array
 """A plain value: a Python float or a floating-point NumPy array."""
 
+Axis: TypeAlias = int | tuple[int, ...] | None
+"""An ``axis`` argument: one axis, several, or all (None)."""
+
+Index: TypeAlias = Any
+"""Whatever NumPy accepts in ``a[...]``: slices, ints, arrays, tuples of them."""
+
 Rule: TypeAlias = Callable[..., Any]
 """A VJP or JVP rule. Its arguments may be plain values, Vars or Duals: see the module doc."""
 

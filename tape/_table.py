@@ -21,28 +21,20 @@ import math
 import operator
 import string
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, cast, overload
+from typing import TYPE_CHECKING, Any, Protocol, cast, overload
 
 import numpy as np
 import numpy.typing as npt
 
-from ._dual import Dual
-from ._ops import Axis, Index
-from ._rows import Array, Primitive, Value, register
-from ._tape import bind, bind1, bind2
-from ._var import Var
+from ._core import _STACK, _plain, bind, bind1, bind2, is_var, new_leaf, unwrap
+from ._rows import Array, Axis, Index, Primitive, Value, register
 
+if TYPE_CHECKING:
+    from ._dual import Dual
+    from ._var import Var
 
-def plain(v: Any) -> Any:
-    """The plain value inside ``v`` (no derivative flows through it): masks, signs, shapes."""
-    while not (type(v) is float or type(v) is np.ndarray):
-        if isinstance(v, Var):
-            v = v._value
-        elif hasattr(v, "primal_value"):
-            v = v.primal_value
-        else:
-            return v
-    return v
+plain = _plain
+"""The plain value inside ``v`` (no derivative flows through it): masks, signs, shapes."""
 
 
 def _shape_of(v: Any) -> tuple[int, ...]:
@@ -736,7 +728,7 @@ def where(condition: Any, x: Any, y: Any) -> Any:
     sqrt'(0) = inf, and inf · 0 = nan — in every framework. Make the unselected branch safe
     instead: ``where(x > 0, sqrt(where(x > 0, x, 1.0)), 0.0)`` has gradient 0 at x = 0.
     """
-    if isinstance(condition, Var):
+    if is_var(condition):
         c = plain(condition)
         if not (type(c) is bool or (isinstance(c, np.ndarray) and c.dtype == np.bool_)):
             raise TypeError("where(): the condition must be boolean (e.g. v > 0), not numbers")
@@ -1526,10 +1518,10 @@ SCATTER_ADD = register(
 
 def check_index(index: Any) -> Any:
     items = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(i, Var) for i in items):
+    if any(is_var(i) for i in items):
         fixed = []
         for i in items:
-            if isinstance(i, Var):
+            if is_var(i):
                 mask = plain(i)
                 if not (isinstance(mask, np.ndarray) and mask.dtype == np.bool_):
                     raise TypeError("a Var cannot be an index unless it is a boolean mask (v > 0)")
@@ -1546,12 +1538,10 @@ def check_index(index: Any) -> Any:
 def guard(v: Any, kind: str) -> Any:
     """``kind(v)`` (bool, int, float or index): a value leaving the tape for Python. While a
     tape records, the outcome is kept as a guard record that replay checks."""
-    from ._tape import _STACK
-
     result = _guard_impl(plain(v), kind)
     stack = [t for t in _STACK.get() if t._state == "active"]
-    if stack and isinstance(v, Var):
-        stack[-1]._guard(v, kind, result)
+    if stack and is_var(v):
+        stack[-1]._guard(v, kind, result, GUARD)
     return result
 
 
@@ -1674,7 +1664,7 @@ def flip(x: Any, axis: Axis = None) -> Any:
 def plain_mask(condition: Any) -> npt.NDArray[np.bool_]:
     """A boolean condition as a plain array; a recorded mask (``v > 0``) leaves a guard,
     since the result's shape depends on it."""
-    if isinstance(condition, Var):
+    if is_var(condition):
         mask = plain(condition)
         if not (isinstance(mask, np.ndarray | bool) and np.asarray(mask).dtype == np.bool_):
             raise TypeError("the condition must be boolean (a comparison such as v > 0)")
@@ -1684,7 +1674,7 @@ def plain_mask(condition: Any) -> npt.NDArray[np.bool_]:
 
 
 def _plain_indices(indices: Any, what: str) -> npt.NDArray[np.intp]:
-    if isinstance(indices, Var | Dual):
+    if unwrap(indices) is not indices:  # a Var or a Dual
         raise TypeError(
             f"{what}: indices must be plain integers, not a {type(indices).__name__} "
             "(indices have no derivative); use v.value, or .argsort() / .argmax(), which "
@@ -1796,8 +1786,8 @@ def stop_gradient(x: Dual | Value) -> Value: ...
 def stop_gradient(x: Any) -> Any:
     """The same value with no history: no derivative of any order, in either mode, flows
     through it (``x.detach()``). A Var gives a new Var; a Dual gives its plain value."""
-    if isinstance(x, Var):
-        return Var(plain(x))
+    if is_var(x):
+        return new_leaf(plain(x))
     return plain(x)
 
 
@@ -2075,15 +2065,13 @@ def numpy_name(func: object) -> str:
 
 def compare(row: Primitive, *args: Any) -> Any:
     """A comparison: recorded (a boolean Var) while a tape records, plain booleans otherwise."""
-    if _recording() and any(isinstance(a, Var) for a in args):
+    if _recording() and any(is_var(a) for a in args):
         return bind(row, *args)
     out = row.impl(*(plain(a) for a in args))
     return out
 
 
 def _recording() -> bool:
-    from ._tape import _STACK
-
     return any(t._state == "active" for t in _STACK.get())
 
 

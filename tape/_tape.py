@@ -27,38 +27,33 @@ is a second derivative.
 
 from __future__ import annotations
 
-import contextlib
-import itertools
-import math
 import os
 import shutil
 import subprocess
-import sys
 import threading
-import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeAlias, overload
+from typing import Any, Literal, NamedTuple, overload
 
 import numpy as np
 
 from . import _show
-from ._rows import ROWS, Array, Primitive, Value
-
-if TYPE_CHECKING:
-    from ._dual import Dual
-    from ._program import Program
-    from ._var import Var
-
-Params: TypeAlias = "dict[str, Any] | None"
-Record: TypeAlias = "tuple[int, tuple[int, ...], Params, tuple[Any, ...], Any]"
-"""(primitive index in ``ROWS``, input slots (-1 for a constant), params, input values,
-output value)."""
-
-_STACK: ContextVar[tuple[Tape, ...]] = ContextVar("tape_stack", default=())
-_PAUSED: ContextVar[bool] = ContextVar("tape_paused", default=False)  # in stop_recording()
-_LEVELS = itertools.count(2, 2)  # nesting order of tapes (and, later, of dual numbers)
+from . import _table as P
+from ._core import (
+    _LEVELS,
+    _PAUSED,
+    _STACK,
+    INPUT,
+    Recorder,
+    _new_var,
+    _plain,
+    read_only,
+)
+from ._dual import Dual
+from ._program import Program
+from ._rows import ROWS, Array, Value
+from ._sweep import Step, batched_vjp, forward_sweep, sweep
+from ._var import Var
 
 
 class Entry(NamedTuple):
@@ -83,47 +78,7 @@ class Entry(NamedTuple):
     input_values: tuple[Value, ...] = ()
 
 
-class Step(NamedTuple):
-    """One adjoint update of the reverse sweep, as ``tape.steps(target)`` lists them.
-
-    The sweep visits the records from the target back to the first; for a record
-    vᵢ = φ(…, vₛ, …) it adds v̄ᵢ · ∂φ/∂vₛ to v̄ₛ, one Step per input that has a derivative.
-
-    Attributes:
-        record: The slot whose VJP rule runs (vᵢ).
-        input: The slot receiving the contribution (vₛ).
-        argnum: Which input of the record it is (0 for the first).
-        op: The record's primitive (``"multiply"``).
-        contribution: The value added to v̄ₛ: v̄ᵢ · ∂vᵢ/∂vₛ (summed back to vₛ's shape).
-        total: v̄ₛ after adding it.
-        adjoint: v̄ᵢ, the record's own adjoint when its rule ran.
-    """
-
-    record: int
-    input: int
-    argnum: int
-    op: str
-    contribution: Value
-    total: Value
-    adjoint: Value
-
-
-class TapeWarning(UserWarning):
-    """A value was used on a tape in a way that probably loses a gradient.
-
-    Raised (as a warning, once per Var) when a Var that an operation made *outside every
-    tape* is first used on a tape: the tape sees it as a new input (a leaf), so gradients
-    stop there instead of flowing back to the Vars it was computed from — the rule of
-    ``tf.GradientTape``, but a trap for anyone used to micrograd or PyTorch.
-    """
-
-
-# ----- the leaf primitive ----------------------------------------------------------------------
-
-INPUT = Primitive("input", impl=lambda x: x, vjp=(), jvp=(), notation="input")
-
-
-class Tape:
+class Tape(Recorder):
     """Records operations on Vars, in order, and differentiates them with one reverse sweep.
 
     Args:
@@ -143,21 +98,17 @@ class Tape:
     """
 
     def __init__(self, persistent: bool = False, check_finite: bool = False) -> None:
+        super().__init__(check_finite)
         self.persistent = persistent
-        self.check_finite = check_finite
-        self._records: list[Record] = []
-        # id(a Var this tape first saw as an input) -> (that Var, its leaf's slot here). The
-        # tape keeps no Var of its own: nothing it holds points back at it, so dropping the
-        # last reference frees it at once.
-        self._leaves: dict[int, tuple[Var, int]] = {}
-        self._locked: list[Array] = []  # caller's arrays made read-only while saved here
-        self._level = 0
-        self._state = "new"  # new -> active -> done -> freed
-        self._thread = 0
         self._adjoints: list[Any] | None = None
         self._swept_to = -1  # the earliest slot the last kept sweep reached
         self._tangents: list[Any] | None = None  # the last forward_trace
-        self._names: dict[int, str] = {}  # slot -> the name of the Var recorded there
+
+    def _free(self) -> None:
+        self._release()
+        self._adjoints = None
+        self._tangents = None
+        self._state = "freed"
 
     # ----- lifecycle --------------------------------------------------------------------------
 
@@ -180,14 +131,6 @@ class Tape:
         if not stack or stack[-1] is not self:
             raise RuntimeError(
                 "tapes exited out of order: exit nested tapes in reverse order of entering them"
-            )
-
-    def _check_thread(self, what: str) -> None:
-        if self._state == "active" and threading.get_ident() != self._thread:
-            raise RuntimeError(
-                f"cannot {what} a tape from a thread other than the one that entered it "
-                "(a context copied into another thread, as contextvars.copy_context().run "
-                "or asyncio.to_thread do, still sees the tape): give each thread its own Tape"
             )
 
     def _escaped(self) -> str | None:
@@ -219,81 +162,7 @@ class Tape:
             _PAUSED.reset(paused)
             _STACK.reset(token)
 
-    def _free(self) -> None:
-        self._records = []
-        self._leaves = {}
-        self._adjoints = None
-        self._tangents = None
-        self._names = {}
-        _unlock(self._locked)
-        self._locked = []
-        self._state = "freed"
-
-    def __del__(self) -> None:
-        # A finaliser may run inside any allocation, also one made while this thread holds
-        # _LOCKS_GUARD (a tape freed by the collector in the middle of _lock): it must never
-        # wait for that lock. If the lock is free, unlock now; else leave the arrays for the
-        # next lock or unlock to release (list.append is atomic).
-        locked = getattr(self, "_locked", None)
-        if not locked:
-            return
-        if _LOCKS_GUARD.acquire(blocking=False):
-            try:
-                _unlock_held(locked)
-            finally:
-                _LOCKS_GUARD.release()
-        else:
-            _DEFERRED_UNLOCKS.append(locked)
-
     # ----- recording --------------------------------------------------------------------------
-
-    def _append(
-        self,
-        prim: Primitive,
-        slots: tuple[int, ...],
-        params: Params,
-        inputs: tuple[Any, ...],
-        ans: Any,
-    ) -> Var:
-        slot = len(self._records)
-        if self.check_finite:
-            _check_finite_value(self, slot, prim, inputs, ans)
-        self._records.append((prim.index, slots, params, inputs, ans))
-        return self._var_at(slot, ans)
-
-    def _var_at(self, slot: int, ans: Any) -> Var:
-        out = _new_var(Var)
-        out._value = ans
-        out._tape = self
-        out._slot = slot
-        return out
-
-    def _watch(self, x: Var, inner: Any) -> Var:
-        """This tape's leaf for the Var ``x`` (made on first use), holding ``inner``."""
-        found = self._leaves.get(id(x))
-        if found is not None and found[0] is x:
-            return self._var_at(found[1], self._records[found[1]][4])
-        if x._slot < -1:
-            _warn_outside(x)
-        leaf = self._append(INPUT, (), None, (), inner)
-        self._leaves[id(x)] = (x, leaf._slot)
-        return leaf
-
-    def _slot_of(self, x: Var) -> int:
-        """The slot of ``x`` on this tape, or -1 when this tape never saw it."""
-        if x._tape is self:
-            return x._slot
-        found = self._leaves.get(id(x))
-        return found[1] if found is not None and found[0] is x else -1
-
-    def _guard(self, v: Var, kind: str, result: Any) -> None:
-        """Keep the outcome of a value leaving the tape (``bool(v)``, ``float(v)``, ...)."""
-        self._check_thread("record on")
-        slot = self._slot_of(v)
-        if slot < 0:
-            slot = self._watch(v, _peel(v))._slot
-        value = self._records[slot][4]
-        self._records.append((P.GUARD.index, (slot,), {"kind": kind}, (value,), result))
 
     @property
     def nbytes(self) -> int:
@@ -324,8 +193,6 @@ class Tape:
             RuntimeError: On a freed tape (compile a persistent tape, or before gradient).
             ValueError: For an output not recorded here, or a tape of nested levels.
         """
-        from ._program import Program
-
         if self._state == "freed":
             raise RuntimeError("this tape was freed by gradient(): use Tape(persistent=True)")
         in_slots: list[int] = []
@@ -402,28 +269,6 @@ class Tape:
         return str(self.draw())
 
     # ----- names -------------------------------------------------------------------------
-
-    def _name_slot(self, slot: int, name: str | None) -> None:
-        if name is None:
-            self._names.pop(slot, None)
-        elif 0 <= slot < len(self._records):
-            self._names[slot] = name
-
-    def _labels(self) -> dict[int, str]:
-        """The names to show, by slot: recorded Vars named here, and named leaves."""
-        labels = dict(self._names)
-        for var, slot in self._leaves.values():
-            name = var.name
-            if name is not None:
-                labels.setdefault(slot, name)
-        return labels
-
-    def _label(self, slot: int) -> str:
-        """How ``print(t)`` names a slot: the Var's name, or its textbook name (v₋₁, v₂)."""
-        labels = self._labels()
-        if slot in labels:
-            return labels[slot]
-        return _show.textbook_names(self._records)[slot]
 
     # ----- the reverse sweep ------------------------------------------------------------------
 
@@ -709,144 +554,6 @@ class Tape:
         print(self)
 
 
-_new_var = object.__new__
-_get_ident = threading.get_ident
-
-
-def sweep(
-    records: list[Record],
-    target: int,
-    seed: Any,
-    sources: list[int],
-    check_finite: bool = False,
-    trace: list[Step] | None = None,
-    label: Callable[[int], str] = str,
-) -> list[Any]:
-    """The reverse sweep: one loop from ``target`` back to the earliest source.
-
-    ``adjoint[i]`` holds v̄ᵢ = ∂target/∂vᵢ, or None while nothing has reached slot i.
-    With ``trace``, every adjoint update is also appended to it as a ``Step``.
-    """
-    adjoint: list[Any] = [None] * (target + 1)
-    adjoint[target] = seed
-    reached = [s for s in sources if 0 <= s <= target]
-    stop = min(reached) if reached else target + 1
-    for i in range(target, stop - 1, -1):
-        g = adjoint[i]
-        if g is None:
-            continue
-        p, slots, params, inputs, ans = records[i]
-        prim = ROWS[p]
-        for k, s in enumerate(slots):
-            if s < 0:
-                continue  # a constant: no adjoint to accumulate
-            # the rule for input k: v̄ₛ += (vᵢ's cotangent pulled back through prim)
-            rule = prim.vjp[0] if prim.variadic else prim.vjp[k]
-            if rule is None:
-                continue
-            if prim.variadic:
-                ct = rule(g, ans, *inputs, argnum=k, **(params or {}))
-            else:
-                ct = rule(g, ans, *inputs, **params) if params else rule(g, ans, *inputs)
-            if ct is None:
-                continue
-            if prim.broadcasts and type(ct) is not float:
-                ct = unbroadcast(ct, inputs[k])
-            if check_finite and not np.all(np.isfinite(_plain(ct))):
-                raise FloatingPointError(
-                    f"the reverse sweep got a non-finite adjoint at record {i} ({prim.name}; "
-                    f"{label(i)} in print(t)), "
-                    f"input {k + 1}: {_brief(_plain(ct))}; the record's inputs were "
-                    + ", ".join(_brief(_plain(x)) for x in inputs)
-                )
-            prev = adjoint[s]
-            adjoint[s] = ct if prev is None else prev + ct
-            if trace is not None:
-                step = Step(i, s, k, prim.name, _plain(ct), _plain(adjoint[s]), _plain(g))
-                trace.append(step)
-    return adjoint
-
-
-def forward_sweep(
-    records: list[Record], tangents: Mapping[int, Any], upto: int | None = None
-) -> list[Any]:
-    """Forward mode over recorded records: the tangent of every record up to ``upto``
-    (default: the last), from tangents given at some slots (None where none arrives).
-
-    Each record's tangent is ``push_tangents`` of its inputs' tangents — the JVP rules, as a
-    Dual would apply them. Tangents may carry a leading batch axis (vector mode).
-    """
-    end = len(records) if upto is None else upto + 1
-    tan: list[Any] = [None] * end
-    for slot, d in tangents.items():
-        if 0 <= slot < end:  # (an input first used after ``upto``: no effect)
-            tan[slot] = d
-    given = [s for s in tangents if 0 <= s < end]
-    for i in range(min(given) + 1 if given else end, end):
-        p, slots, params, inputs, ans = records[i]
-        prim = ROWS[p]
-        if not slots or not prim.differentiable:
-            continue
-        ts = [tan[s] if s >= 0 else None for s in slots]
-        if any(d is not None for d in ts):
-            tan[i] = push_tangents(prim, inputs, ts, ans, params or {})
-    return tan
-
-
-def batched_vjp(
-    records: list[Record],
-    target: int,
-    source: int,
-    tshape: tuple[int, ...],
-    sshape: tuple[int, ...],
-) -> Array:
-    """∂target/∂source, shape ``tshape + sshape``, from ONE reverse sweep for all m seeds.
-
-    The sweep is linear in its seed, so it is run on a dual number whose primal seed is 0 and
-    whose tangent carries the m unit seeds along a leading batch axis: each VJP rule, applied
-    by forward mode, pushes all m cotangents at once (vector mode) — one pass of Python over
-    the records instead of m. (The zero primal costs one extra sweep's arithmetic.)
-    """
-    m = math.prod(tshape)
-    if m == 1:  # one seed: a plain sweep
-        g1 = sweep(records, target, 1.0 if tshape == () else np.ones(tshape), [source])[source]
-        if g1 is None:
-            return np.zeros(tshape + sshape)
-        return np.broadcast_to(np.asarray(_plain(g1)), sshape).reshape(tshape + sshape)
-    level = next(_LEVELS)
-    basis = np.eye(m).reshape((m, *tshape))
-    seed = make_dual(0.0 if tshape == () else np.zeros(tshape), basis, level)
-    g = sweep(records, target, seed, [source])[source]
-    if not (isinstance(g, Dual) and g._level == level):
-        return np.zeros(tshape + sshape)
-    t = np.broadcast_to(np.asarray(_plain_tangent(g._tangent)), (m, *sshape))
-    return t.reshape(tshape + sshape)
-
-
-def _plain_tangent(t: Any) -> Any:
-    return t if isinstance(t, float | np.ndarray) else _plain(t)
-
-
-def unbroadcast(ct: Any, like: Any) -> Any:
-    """Sum a cotangent back to the shape of the input it belongs to (undo broadcasting)."""
-    if type(ct) is float:
-        return ct
-    to = _shape(like)
-    if _shape(ct) == to:
-        return ct
-    if type(ct) is np.ndarray:  # plain: NumPy directly
-        return canonical(P.SUM_TO, P._sum_to_impl(ct, to))
-    return P.sum_to(ct, to)
-
-
-def read_only(v: Any) -> Any:
-    """``v`` made read-only if it is an array: what users are handed of a tape's values
-    (frozen as they leave, so no write can change what a record saved)."""
-    if type(v) is np.ndarray and v.flags.writeable:
-        v.flags.writeable = False
-    return v
-
-
 class Drawing(str):
     """SVG text of a drawn tape; Jupyter displays it as the picture (and ``repr`` stays one
     short line, so a notebook does not store the whole text a second time)."""
@@ -910,43 +617,6 @@ def _constant_var(value: Any) -> Var:
     return out
 
 
-def _warn_outside(x: Var) -> None:
-    """Warn, once for this Var, that it was made by an operation outside every tape."""
-    op = ROWS[-2 - x._slot].name
-    x._slot = -1
-    depth = 2  # warn's stacklevel of our caller
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("tape."):
-        frame = frame.f_back  # type: ignore[assignment]
-        depth += 1
-    warnings.warn(
-        f"a Var computed by {op!r} outside every tape is used on a tape: the tape sees it as "
-        f"a new input (a leaf), so gradients stop there and do not flow back through {op!r} "
-        "to the Vars it was made from. Compute it inside `with Tape():` if they should; make "
-        "it a leaf on purpose with v.detach() or tp.Var(v.value) to silence this.",
-        TapeWarning,
-        stacklevel=depth,
-    )
-
-
-def _shape(v: Any) -> tuple[int, ...]:
-    if type(v) is float:
-        return ()
-    return tuple(v.shape)
-
-
-def _plain(v: Any) -> Any:
-    """Peel Vars (and Duals) down to the plain value inside."""
-    while not (type(v) is float or type(v) is np.ndarray):
-        if isinstance(v, Var):
-            v = v._value
-        elif hasattr(v, "primal_value"):
-            v = v.primal_value
-        else:
-            return v
-    return v
-
-
 def _one_like(v: Value) -> Value:
     if type(v) is float:
         return 1.0
@@ -977,540 +647,3 @@ def _shaped_like(g: Any, src: Var) -> Any:
     if arr.shape != sv.shape:
         arr = np.broadcast_to(arr, sv.shape).copy()
     return arr
-
-
-# ----- bind: the one way into the primitive table ----------------------------------------------
-
-
-def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
-    """Apply a primitive to its inputs: the one way into the primitive table.
-
-    - Plain inputs (floats, arrays) give a plain result and record nothing.
-    - When some input is a Var, the result is a Var, recorded on every active tape (or, with
-      no tape active, a Var with no history).
-    - When some input is a Dual, the result is a Dual whose tangent comes from the JVP rules.
-
-    Vars and Duals nest (a tape recording dual numbers, a dual number of recorded values):
-    the innermost level is handled first and computes with the values one level down.
-    (Returns ``Any`` because the result's kind follows the inputs'; the public functions
-    declare it precisely.)
-    """
-    stack = _STACK.get()
-    if len(stack) == 1:
-        out = _record_simple(stack[0], prim, args, params)
-        if out is not None:
-            return out
-    has_var = False
-    dual_level = -1
-    for a in args:
-        t = type(a)
-        if t is Var:
-            has_var = True
-        elif t is Dual and a._level > dual_level:
-            dual_level = a._level
-    if not has_var and dual_level < 0:
-        return call(prim, args, params)
-    if has_var:
-        if stack and stack[-1]._state != "active":
-            # a context copied while a tape was active (an asyncio task started inside
-            # `with Tape()`) outlives it: record only on tapes still active
-            stack = tuple(t for t in stack if t._state == "active")
-        if stack and stack[-1]._level > dual_level:
-            return _record(stack, len(stack) - 1, prim, args, params)
-        if dual_level < 0:  # no tape: compute, record nothing
-            out = _new_var(Var)
-            out._value = bind(prim, *(_peel(a) for a in args), **params)
-            out._tape = None
-            # remember the operation (as -2 - its index), to warn if a tape later takes
-            # this Var for a leaf; values made in stop_recording() are constants on purpose
-            out._slot = -1 if _PAUSED.get() or not prim.differentiable else -2 - prim.index
-            return out
-        if not stack:  # Vars on no tape beside dual numbers are constants to them
-            args = tuple(_peel(a) if type(a) is Var else a for a in args)
-    return _forward(prim, args, params, dual_level)
-
-
-def bind1(prim: Primitive, x: Any) -> Any:
-    """``bind(prim, x)`` with the most common case written out: a Var of the one active
-    tape holding a plain value (no tuple packing, no loop). Everything else goes to bind."""
-    tx = type(x)
-    if tx is float:  # plain values (as in a sweep): compute, nothing to record
-        try:
-            ans = prim.impl(x)
-        except Exception:
-            return call(prim, (x,), {})  # which raises it with the shapes named
-        return ans if type(ans) is float else canonical(prim, ans)
-    if tx is np.ndarray:
-        return call(prim, (x,), {})
-    stack = _STACK.get()
-    if len(stack) != 1 or tx is not Var:
-        return bind(prim, x)
-    tape = stack[0]
-    xv = x._value
-    txv = type(xv)
-    if x._tape is not tape or (txv is not float and txv is not np.ndarray):
-        return bind(prim, x)
-    if tape._state != "active" or tape._thread != _get_ident():
-        return bind(prim, x)
-    try:
-        ans = prim.impl(xv)
-    except Exception:
-        return bind(prim, x)  # which raises it with the shapes named
-    if type(ans) is not float and (
-        type(ans) is not np.ndarray or ans.ndim == 0 or ans.dtype.kind != "f"
-    ):
-        ans = canonical(prim, ans)
-    records = tape._records
-    slot = len(records)
-    if tape.check_finite:
-        _check_finite_value(tape, slot, prim, (xv,), ans)
-    records.append((prim.index, (x._slot,), None, (xv,), ans))
-    out = _new_var(Var)
-    out._value = ans
-    out._tape = tape
-    out._slot = slot
-    return out
-
-
-def bind2(prim: Primitive, x: Any, y: Any) -> Any:
-    """``bind(prim, x, y)`` with the most common case written out: inputs that are Vars of
-    the one active tape, leaves (Vars on no tape, as parameters are), Python numbers or
-    arrays. Everything else goes to bind."""
-    tx = type(x)
-    ty = type(y)
-    if tx is float and ty is float:  # plain values (as in a sweep): nothing to record
-        try:
-            ans = prim.impl(x, y)
-        except Exception:
-            return call(prim, (x, y), {})  # which raises it with the shapes named
-        return ans if type(ans) is float else canonical(prim, ans)
-    if (tx is np.ndarray or tx is float) and (ty is np.ndarray or ty is float):
-        return call(prim, (x, y), {})
-    stack = _STACK.get()
-    if len(stack) != 1:
-        return bind(prim, x, y)
-    tape = stack[0]
-    # each input: its value, and its slot (-1 a constant, -2 a leaf new to this tape). The
-    # two inputs' blocks are the same code written twice on purpose: a helper function
-    # called per input would cost this, the hottest path of recording, a call each.
-    if tx is Var:
-        if x._tape is tape:
-            xv, sx = x._value, x._slot
-        elif x._tape is None:
-            found = tape._leaves.get(id(x))
-            if found is not None and found[0] is x:
-                sx = found[1]
-                xv = tape._records[sx][4]
-            else:
-                xv, sx = x._value, -2
-        else:
-            return bind(prim, x, y)
-    elif tx is float or tx is int or tx is np.ndarray:
-        xv, sx = (x if tx is np.ndarray else float(x)), -1
-    else:
-        return bind(prim, x, y)
-    if ty is Var:
-        if y._tape is tape:
-            yv, sy = y._value, y._slot
-        elif y._tape is None:
-            found = tape._leaves.get(id(y))
-            if found is not None and found[0] is y:
-                sy = found[1]
-                yv = tape._records[sy][4]
-            else:
-                yv, sy = y._value, -2
-        else:
-            return bind(prim, x, y)
-    elif ty is float or ty is int or ty is np.ndarray:
-        yv, sy = (y if ty is np.ndarray else float(y)), -1
-    else:
-        return bind(prim, x, y)
-    txv = type(xv)
-    tyv = type(yv)
-    if (
-        (sx == -1 and sy == -1)
-        or (txv is not float and txv is not np.ndarray)
-        or (tyv is not float and tyv is not np.ndarray)
-        or tape._state != "active"
-        or tape._thread != _get_ident()
-    ):
-        return bind(prim, x, y)
-    try:
-        ans = prim.impl(xv, yv)
-    except Exception:
-        return bind(prim, x, y)  # which raises it with the shapes named
-    if type(ans) is not float and (
-        type(ans) is not np.ndarray
-        or ans.ndim == 0
-        or ans.dtype.kind != "f"
-        or not prim.differentiable
-    ):
-        ans = canonical(prim, ans)
-    # computed without error: now register new leaves and lock array constants
-    records = tape._records
-    if sx == -2:
-        if x._slot < -1:
-            _warn_outside(x)
-        sx = len(records)
-        records.append((INPUT.index, (), None, (), xv))
-        tape._leaves[id(x)] = (x, sx)
-    if sy == -2:
-        if y is x:
-            sy = sx
-        else:
-            if y._slot < -1:
-                _warn_outside(y)
-            sy = len(records)
-            records.append((INPUT.index, (), None, (), yv))
-            tape._leaves[id(y)] = (y, sy)
-    if sx == -1 and txv is np.ndarray and (xv.flags.writeable or id(xv) in _LOCKS):
-        tape._locked.extend(_lock(xv))
-    if sy == -1 and tyv is np.ndarray and (yv.flags.writeable or id(yv) in _LOCKS):
-        tape._locked.extend(_lock(yv))
-    slot = len(records)
-    if tape.check_finite:
-        _check_finite_value(tape, slot, prim, (xv, yv), ans)
-    records.append((prim.index, (sx, sy), None, (xv, yv), ans))
-    out = _new_var(Var)
-    out._value = ans
-    out._tape = tape
-    out._slot = slot
-    return out
-
-
-def _record_simple(
-    tape: Tape, prim: Primitive, args: tuple[Any, ...], params: dict[str, Any]
-) -> Var | None:
-    """The common case, kept short: one active tape, inputs that are its own Vars holding
-    plain values, or Python numbers. Anything else (leaves, arrays as constants, nesting,
-    dual numbers, errors) returns None and takes the general path."""
-    if tape._state != "active" or tape._thread != _get_ident():
-        return None
-    slots = []
-    inputs = []
-    recorded = False
-    for a in args:
-        t = type(a)
-        if t is Var:
-            if a._tape is not tape:
-                return None
-            v = a._value
-            tv = type(v)
-            if tv is not float and tv is not np.ndarray:
-                return None
-            slots.append(a._slot)
-            inputs.append(v)
-            recorded = True
-        elif t is float:
-            slots.append(-1)
-            inputs.append(a)
-        elif t is int:
-            slots.append(-1)
-            inputs.append(float(a))
-        else:
-            return None
-    if not recorded:
-        return None
-    try:
-        ans = prim.impl(*inputs, **params) if params else prim.impl(*inputs)
-    except Exception:
-        return None  # the general path raises it, with the shapes named
-    if type(ans) is not float and (
-        type(ans) is not np.ndarray
-        or ans.dtype.kind != "f"
-        or ans.ndim == 0
-        or not prim.differentiable
-    ):
-        ans = canonical(prim, ans)  # Python floats for scalars, booleans checked
-    # (a recorded array is a fresh result no one else holds; Var.value freezes it when it
-    # hands it out, so nothing can write into what the tape saved)
-    slot = len(tape._records)
-    if tape.check_finite:
-        _check_finite_value(tape, slot, prim, tuple(inputs), ans)
-    tape._records.append((prim.index, tuple(slots), params or None, tuple(inputs), ans))
-    out = _new_var(Var)
-    out._value = ans
-    out._tape = tape
-    out._slot = slot
-    return out
-
-
-def _check_finite_value(
-    tape: Tape, slot: int, prim: Primitive, inputs: tuple[Any, ...], ans: Any
-) -> None:
-    if not prim.differentiable or prim is INPUT:
-        return
-    v = _plain(ans)
-    if isinstance(v, float | np.ndarray) and not np.all(np.isfinite(v)):
-        n_ops = 1 + sum(1 for r in tape._records if r[0] != INPUT.index)
-        raise FloatingPointError(
-            f"record {slot} ({prim.name}; v{_show.subscript(n_ops)} in print(t)) produced a "
-            f"non-finite value {_brief(v)} from inputs "
-            + ", ".join(_brief(_plain(x)) for x in inputs)
-            + " (Tape(check_finite=True))"
-        )
-
-
-def _brief(v: Any) -> str:
-    if isinstance(v, np.ndarray) and v.size > 4:
-        bad = int(np.size(v) - np.count_nonzero(np.isfinite(v)))
-        return f"{_show.fmt_value(v)} ({bad} non-finite)"
-    return _show.fmt_value(v)
-
-
-def _peel(a: Any) -> Any:
-    while type(a) is Var:
-        a = a._value
-    return a
-
-
-def _transparent(a: Var) -> Any:
-    """What the tape one level down sees of a Var that is not on the current tape.
-
-    A Var on no active tape whose value is itself a Var is a wrapper (``grad`` wraps its
-    argument so that its own tape has a leaf to differentiate by): the tape below sees the
-    Var inside it, one layer per level, so that ``grad(grad(grad(f)))`` lines each wrapper
-    up with its own tape.
-    """
-    inner = a._value
-    if (type(inner) is Var or type(inner) is Dual) and (
-        a._tape is None or a._tape._state != "active"
-    ):
-        return inner
-    return a
-
-
-def _record(
-    stack: tuple[Tape, ...], k: int, prim: Primitive, args: tuple[Any, ...], params: dict[str, Any]
-) -> Var:
-    """Record ``prim(*args)`` on tape ``stack[k]`` (and, first, on the tapes below it)."""
-    tape = stack[k]
-    tape._check_thread("record on")
-    # What the tape below sees: our own Vars are replaced by their values one level down;
-    # any other Var is passed down, to be watched there (or peeled at the bottom).
-    down = tuple(
-        (a._value if a._tape is tape else _transparent(a)) if type(a) is Var else a for a in args
-    )
-    if k > 0 and any(type(a) is Var for a in down):
-        ans: Any = _record(stack, k - 1, prim, down, params)
-    else:
-        bottom = tuple(_peel(a) for a in down)
-        if any(type(b) is Dual for b in bottom):
-            # dual numbers one level down may hold Vars of the tapes below this one: record
-            # those there, not here
-            token = _STACK.set(stack[:k])
-            try:
-                ans = bind(prim, *bottom, **params)
-            finally:
-                _STACK.reset(token)
-        else:
-            ans = call(prim, bottom, params)
-    # Computed without error: now append (a failed op leaves the tape unchanged).
-    slots = []
-    inputs = []
-    below = stack[k - 1] if k > 0 else None
-    for a, d in zip(args, down, strict=True):
-        if type(a) is Var:
-            if a._tape is not tape:
-                a = tape._watch(a, _seen_by(below, d))
-            slots.append(a._slot)
-            inputs.append(a._value)
-        else:
-            slots.append(-1)
-            if type(d) is np.ndarray and (d.flags.writeable or id(d) in _LOCKS):
-                tape._locked.extend(_lock(d))  # saved: a later in-place write would be silent
-            inputs.append(d)
-    return tape._append(prim, tuple(slots), params or None, tuple(inputs), ans)
-
-
-def _forward(prim: Primitive, args: tuple[Any, ...], params: dict[str, Any], level: int) -> Any:
-    """Forward mode: the primal by the row's forward rule, the tangent by its JVP rules."""
-    stack = _STACK.get()
-    if stack and stack[-1]._level > level:
-        # tapes entered after these dual numbers were made (a jvp inside a grad's function
-        # that a later grad wraps) must not record their insides: compute below them
-        token = _STACK.set(tuple(t for t in stack if t._level < level))
-        try:
-            return _forward_at(prim, args, params, level)
-        finally:
-            _STACK.reset(token)
-    return _forward_at(prim, args, params, level)
-
-
-def _forward_at(prim: Primitive, args: tuple[Any, ...], params: dict[str, Any], level: int) -> Any:
-    primals = []
-    tangents = []
-    for a in args:
-        if type(a) is Dual and a._level == level:
-            primals.append(a._primal)
-            tangents.append(a._tangent)
-        else:
-            primals.append(a)
-            tangents.append(None)
-    ans = bind(prim, *primals, **params)
-    if not prim.differentiable:
-        return ans  # booleans carry no tangent
-    return make_dual(ans, push_tangents(prim, primals, tangents, ans, params), level)
-
-
-def push_tangents(
-    prim: Primitive,
-    primals: Sequence[Any],
-    tangents: Sequence[Any],
-    ans: Any,
-    params: dict[str, Any],
-) -> Any:
-    """The output tangent of one record: the sum of its JVP rules over the inputs that
-    carry a tangent (None for none). Tangents may carry leading batch axes (vector mode)."""
-    ashape = _shape(ans)
-    batch: tuple[int, ...] = ()
-    out: Any = None
-    for k, d in enumerate(tangents):
-        if d is None:
-            continue
-        xshape, dshape = _shape(primals[k]), _shape(d)
-        nb = len(dshape) - len(xshape)
-        if nb:
-            batch = dshape[:nb]
-        rule = prim.jvp[0] if prim.variadic else prim.jvp[k]
-        if rule is None:
-            continue
-        if nb and prim.elementwise and len(xshape) < len(ashape):
-            # line the k directions up with the output's axes before broadcasting
-            d = P.reshape(d, batch + (1,) * (len(ashape) - len(xshape)) + xshape)
-        if prim.variadic:
-            c = rule(d, ans, *primals, argnum=k, **params)
-        else:
-            c = rule(d, ans, *primals, **params)
-        if c is not None:
-            out = c if out is None else out + c
-    full = batch + ashape
-    if out is None:
-        return 0.0 if full == () else np.zeros(full, dtype=_dtype(ans))
-    if _shape(out) != full:
-        out = P.broadcast_to(out, full)
-    return out
-
-
-def _dtype(v: Any) -> Any:
-    p = _plain(v)
-    return p.dtype if isinstance(p, np.ndarray) else np.float64
-
-
-# The caller's arrays saved by some tape, made read-only until the last tape holding them
-# is freed: id -> (array, number of tapes holding it).
-_LOCKS: dict[int, tuple[Array, int]] = {}
-_LOCKS_GUARD = threading.Lock()
-# Arrays a finaliser could not unlock because the lock was held (see Tape.__del__); the
-# next _lock or _unlock releases them.
-_DEFERRED_UNLOCKS: list[list[Array]] = []
-
-
-def _lock(arr: Array) -> list[Array]:
-    """Make ``arr`` and the arrays it is a view of read-only; returns what was locked."""
-    chain: list[Array] = []
-    a: object = arr
-    while isinstance(a, np.ndarray):
-        chain.append(a)
-        a = a.base
-    locked = []
-    with _LOCKS_GUARD:
-        _unlock_deferred()
-        for a in chain:
-            held = _LOCKS.get(id(a))
-            if held is not None and held[0] is a:
-                _LOCKS[id(a)] = (a, held[1] + 1)
-            elif a.flags.writeable:
-                a.flags.writeable = False
-                _LOCKS[id(a)] = (a, 1)
-            else:
-                continue
-            locked.append(a)
-    return locked
-
-
-def _unlock(arrays: list[Array]) -> None:
-    with _LOCKS_GUARD:
-        _unlock_deferred()
-        _unlock_held(arrays)
-
-
-def _unlock_deferred() -> None:
-    """Release what finalisers left (the caller holds _LOCKS_GUARD)."""
-    while _DEFERRED_UNLOCKS:
-        _unlock_held(_DEFERRED_UNLOCKS.pop())
-
-
-def _unlock_held(arrays: list[Array]) -> None:
-    """Give back one tape's hold on ``arrays`` (the caller holds _LOCKS_GUARD)."""
-    for arr in reversed(arrays):  # bases before their views
-        held = _LOCKS.get(id(arr))
-        if held is None or held[0] is not arr:
-            continue
-        if held[1] > 1:
-            _LOCKS[id(arr)] = (arr, held[1] - 1)
-        else:
-            del _LOCKS[id(arr)]
-            with contextlib.suppress(ValueError):  # a view of a base locked elsewhere
-                arr.flags.writeable = True
-
-
-def _seen_by(tape: Tape | None, a: Any) -> Any:
-    """How the tape below (or, at the bottom, plain NumPy) sees ``a``."""
-    if type(a) is not Var:
-        return a  # a dual number one level down
-    if tape is None:
-        return _peel(a)
-    if a._tape is tape:
-        return a
-    found = tape._leaves.get(id(a))
-    if found is not None and found[0] is a:
-        return tape._var_at(found[1], tape._records[found[1]][4])
-    return _peel(a)
-
-
-def call(prim: Primitive, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
-    """Run a primitive's forward computation on plain values (or lower-level boxes)."""
-    try:
-        out = prim.impl(*args, **params)
-    except (ValueError, IndexError) as e:
-        shapes = ", ".join(str(_shape_or_type(a)) for a in args)
-        raise type(e)(f"{prim.name}: {e} (input shapes: {shapes})") from None
-    return canonical(prim, out)
-
-
-def canonical(prim: Primitive, out: Any) -> Any:
-    """A row's raw output in tape's form: Python floats for float64 scalars, read-only
-    float arrays, booleans only from rows without derivatives."""
-    t = type(out)
-    if t is float:
-        return out
-    if not prim.differentiable:  # booleans of a comparison, a guard's outcome
-        return out
-    if t is np.ndarray:
-        if out.dtype.kind != "f":
-            raise TypeError(
-                f"{prim.name} gave dtype {out.dtype}: tape differentiates real floating-point "
-                "values only (complex and object inputs are not supported)"
-            )
-        if out.ndim == 0 and out.dtype == np.float64:
-            return float(out)  # scalars stay Python floats
-        return out
-    if isinstance(out, np.floating):
-        return float(out) if out.dtype == np.float64 else np.asarray(out)
-    if isinstance(out, int | np.integer | np.bool_):
-        return float(out)
-    return out  # a box one level down (Var or Dual): already canonical
-
-
-def _shape_or_type(a: Any) -> object:
-    if type(a) is float:
-        return "()"
-    shape = getattr(a, "shape", None)
-    return shape if shape is not None else type(a).__name__
-
-
-# Imported last: Var's operators and the table's rules call bind, defined above.
-from . import _table as P  # noqa: E402
-from ._dual import Dual, make_dual  # noqa: E402
-from ._var import Var  # noqa: E402

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from ._core import _plain, install
 from ._ops import Operators
 from ._rows import Value
 
 if TYPE_CHECKING:
-    from ._tape import Tape
+    from ._core import Recorder
 
 
 def as_value(value: object) -> Value:
@@ -73,7 +74,7 @@ class Var(Operators):
     __slots__ = ("__weakref__", "_name", "_slot", "_tape", "_value")
 
     _value: Any  # a plain value, or (under nested tapes / duals) the box one level down
-    _tape: Tape | None
+    _tape: Recorder | None
     # the record's slot on _tape; -1 on no tape; -2 - (a row's index) on no tape for a Var
     # that row made outside every tape (so a TapeWarning can name it)
     _slot: int
@@ -104,9 +105,7 @@ class Var(Operators):
     @property
     def value(self) -> Value:
         """The plain value: a Python float or a read-only NumPy array."""
-        v = self._value
-        while not (type(v) is float or type(v) is np.ndarray or type(v) is bool):
-            v = v._value if type(v) is Var else v.primal_value
+        v = _plain(self._value)
         if isinstance(v, np.ndarray) and v.flags.writeable:
             v.flags.writeable = False  # a tape may hold this array: freeze it as it leaves
         out: Value = v  # (a bool, or bool array, for a recorded comparison)
@@ -128,7 +127,7 @@ class Var(Operators):
         name = self.name
         if name is not None:
             return f"Var({body}, name={name!r})"
-        if self._tape is not None and 0 <= self._slot < len(self._tape):
+        if self._tape is not None and 0 <= self._slot < len(self._tape._records):
             return f"Var({body}, {self._tape._label(self._slot)} on a tape)"
         return f"Var({body})"
 
@@ -136,3 +135,6 @@ class Var(Operators):
         """A new Var with the same value and no history: gradients do not flow through it
         (it keeps the name)."""
         return Var(self.value, name=self.name)
+
+
+install(var=Var)

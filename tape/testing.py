@@ -18,9 +18,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._core import _plain
 from ._rows import Array, Value
-from ._tape import _plain
+from ._table import concatenate, reshape, stack
 from ._var import Var
+from .transforms import grad, jacfwd, jacrev, jvp
 
 MAX_FULL = 1024
 """``check_grads`` compares whole Jacobians while (total input size) × (output size) is at
@@ -196,9 +198,6 @@ def check_grads(
             return out if out_shape == () else (out * u).sum()
 
         def gradient_of_f(*a: Any) -> Any:
-            from ._table import concatenate, reshape
-            from .transforms import grad
-
             gs = grad(contracted, nums)(*a)
             return concatenate([reshape(g, (-1,)) for g in gs])
 
@@ -225,8 +224,6 @@ def _check_first_order(
     rtol: float,
     atol: float,
 ) -> None:
-    from .transforms import jacfwd, jacrev, jvp
-
     nums = tuple(range(len(xs)))
     n_in = sum(x.size for x in xs)
     n_out = math.prod(out_shape)
@@ -255,8 +252,6 @@ def _check_first_order(
         us = rng.standard_normal((p, *out_shape))
 
         def projected(*a: Any) -> Any:
-            from ._table import stack
-
             out = f(*a)
             return stack([(out * u).sum() if out_shape else out * u for u in us])
 

@@ -29,18 +29,12 @@ from typing import Any, Literal, ParamSpec, Protocol, TypeAlias, TypeVar, overlo
 
 import numpy as np
 
+from . import _table as ops
+from ._core import _LEVELS, _STACK, _new_var, _plain, read_only
 from ._dual import Dual, make_dual
 from ._rows import Array, Value
-from ._tape import (
-    _LEVELS,
-    _STACK,
-    Tape,
-    _constant_var,
-    _new_var,
-    _plain,
-    forward_sweep,
-    read_only,
-)
+from ._sweep import forward_sweep
+from ._tape import Tape, _constant_var
 from ._var import Var, as_value
 
 P = ParamSpec("P")
@@ -345,7 +339,6 @@ def _jacobian_from_tangent(t: Any, out_shape: tuple[int, ...], shape: tuple[int,
     if isinstance(t, float | np.ndarray):
         t = np.broadcast_to(np.asarray(t), (n, *out_shape))
         return np.moveaxis(t.reshape((n, *out_shape)), 0, -1).reshape(out_shape + shape)
-    from . import _table as ops  # a Var or Dual tangent (nested): keep it differentiable
 
     if ops._shape_of(t) != (n, *out_shape):
         t = ops.broadcast_to(t, (n, *out_shape))
@@ -422,7 +415,6 @@ def _rows_by_sweeps(t: Tape, out: Var, src: Var, out_shape: tuple[int, ...]) -> 
         rows.append(t.gradient(out, src, output_gradient=seed.reshape(out_shape)))
     if all(isinstance(r, float | np.ndarray) for r in rows):
         return np.stack([np.asarray(r) for r in rows]).reshape(out_shape + src_shape)
-    from . import _table as ops  # recorded or dual gradients (nested): stay differentiable
 
     flat = ops.stack([ops.reshape(r, (-1,)) for r in rows])
     return ops.reshape(flat, out_shape + src_shape)
@@ -554,7 +546,6 @@ def _joined_gradient(f: Callable[..., Any], n: int) -> Callable[..., Any]:
     nums = tuple(range(n))
 
     def joined(*args: Any) -> Any:
-        from . import _table as ops
 
         gs = grad(f, nums)(*args)
         if n == 1:
@@ -575,7 +566,6 @@ def _split(tangent: Any, primals: tuple[Any, ...], tangents: list[Any]) -> tuple
         )
     if len(primals) == 1:
         return (tangent,)
-    from . import _table as ops
 
     pieces = []
     start = 0

@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pytest
 
 import tape as tp
-from tape import _tape
+from tape import _core
 
 F64 = npt.NDArray[np.float64]
 N_THREADS = 8
@@ -33,7 +33,7 @@ def record_and_differentiate(
         for _ in range(STEPS):
             barrier.wait()
             acc = acc + tp.sum(c * tp.sin(x) * x) + tp.sum(x * x)
-        stack_inside = _tape._STACK.get()
+        stack_inside = _core._STACK.get()
     n = len(t)
     g = t.gradient(acc, x)
     assert isinstance(g, np.ndarray)
@@ -68,7 +68,7 @@ def test_eight_threads_record_their_own_tapes_at_the_same_time() -> None:
         assert value == pytest.approx(expected_value, rel=1e-12)
         expected = STEPS * (c * (np.cos(x0) * x0 + np.sin(x0)) + 2 * x0)
         np.testing.assert_allclose(g, expected, rtol=1e-12)
-    assert _tape._STACK.get() == ()
+    assert _core._STACK.get() == ()
 
 
 def test_threads_with_nested_tapes_get_their_own_second_derivatives() -> None:
@@ -115,7 +115,7 @@ async def task(k: int, log: list[tuple[int, int]]) -> tuple[float, float, int]:
         for step in range(10):
             await asyncio.sleep(0)  # hand over to the other tasks mid-recording
             log.append((k, step))
-            assert _tape._STACK.get() == (t,)
+            assert _core._STACK.get() == (t,)
             y = y * x + float(k)
     n = len(t)
     return y.item(), float(t.gradient(y, x)), n
@@ -147,7 +147,7 @@ def test_asyncio_tasks_interleave_inside_their_tapes() -> None:
         y, dy = closed_form(k)
         assert value == pytest.approx(y, rel=1e-13)
         assert grad == pytest.approx(dy, rel=1e-13)
-    assert _tape._STACK.get() == ()
+    assert _core._STACK.get() == ()
 
 
 def test_gradient_from_another_thread_raises() -> None:
@@ -193,8 +193,8 @@ def test_exiting_from_another_thread_raises() -> None:
         assert len(caught) == 1
         assert isinstance(caught[0], RuntimeError)
         assert "cannot exit a tape from a thread" in str(caught[0])
-        assert _tape._STACK.get() == (t,)
-    assert _tape._STACK.get() == ()
+        assert _core._STACK.get() == (t,)
+    assert _core._STACK.get() == ()
     assert t.gradient(y, x) == 4.0
 
 
@@ -208,7 +208,7 @@ def test_operations_in_another_thread_are_not_recorded_on_this_threads_tape() ->
         def other() -> None:
             z = x * 3.0
             seen.append(z._tape)
-            seen.append(_tape._STACK.get())
+            seen.append(_core._STACK.get())
 
         th = threading.Thread(target=other)
         th.start()
@@ -308,4 +308,4 @@ def test_task_started_inside_a_tape_does_not_record_on_it_after_it_exits() -> No
         assert len(t2) == 0, "a freed tape was recorded on"
 
     asyncio.run(main())
-    assert _tape._STACK.get() == ()
+    assert _core._STACK.get() == ()

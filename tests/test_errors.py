@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 import tape as tp
-from tape import _tape
+from tape import _core
 
 
 def stack_is_empty() -> bool:
-    return _tape._STACK.get() == ()
+    return _core._STACK.get() == ()
 
 
 # ----- shapes ------------------------------------------------------------------------------
@@ -337,7 +337,7 @@ def test_re_entering_an_active_tape() -> None:
         y = x * x
         with pytest.raises(RuntimeError, match="this tape is active"), t:
             pass
-        assert _tape._STACK.get() == (t,)
+        assert _core._STACK.get() == (t,)
         z = y * x
     assert stack_is_empty()
     assert t.gradient(z, x) == 12.0
@@ -362,7 +362,7 @@ def test_exiting_nested_tapes_out_of_order() -> None:
     y = x * x
     with pytest.raises(RuntimeError, match="out of order"):
         outer.__exit__(None, None, None)
-    assert _tape._STACK.get() == (inner,)
+    assert _core._STACK.get() == (inner,)
     inner.__exit__(None, None, None)
     assert stack_is_empty()
     assert inner.gradient(y, x) == 3.0

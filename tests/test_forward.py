@@ -27,7 +27,7 @@ from _draw import keyed_rng as _rng
 from _draw import shape_id as sid
 
 import tape as tp
-from tape import _tape
+from tape import _core
 from tape._table import round as round_
 from tape._table import scatter_add, sum_to
 from tape.testing import numerical_jacobian
@@ -798,15 +798,15 @@ def elementwise_f_diag(x0: tp.Array) -> tp.Array:
 
 @pytest.fixture
 def count_primitive_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every primitive application on plain values, by name, through ``tape._tape.call``."""
+    """Every primitive application on plain values, by name, through ``tape._core.call``."""
     seen: list[str] = []
-    real = _tape.call
+    real = _core.call
 
     def counting(prim: tp.Primitive, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
         seen.append(prim.name)
         return real(prim, args, params)
 
-    monkeypatch.setattr(_tape, "call", counting)
+    monkeypatch.setattr(_core, "call", counting)
     yield seen
 
 

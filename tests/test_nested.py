@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import tape as tp
-from tape import _tape
+from tape import _core
 
 XS = [-1.3, -0.2, 0.0, 0.7, 2.1]
 
@@ -250,7 +250,7 @@ def test_third_derivative_by_three_tapes(x0: float) -> None:
     assert d1.item() == pytest.approx(e * (math.sin(x0) + math.cos(x0)), rel=1e-13, abs=1e-15)
     assert d2.item() == pytest.approx(2 * e * math.cos(x0), rel=1e-13, abs=1e-15)
     assert d3 == pytest.approx(2 * e * (math.cos(x0) - math.sin(x0)), rel=1e-12, abs=1e-15)
-    assert _tape._STACK.get() == ()
+    assert _core._STACK.get() == ()
 
 
 def test_third_derivative_of_tanh_on_an_array() -> None:

@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pytest
 
 import tape as tp
-from tape import _tape
+from tape import _core
 from tape.testing import numerical_jacobian
 
 SUB = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
@@ -279,8 +279,8 @@ def test_stop_recording_treats_paused_values_as_constants() -> None:
             b = x * 3.0  # its value is used below, but as a constant
             assert len(t) == n
             assert b._tape is None
-            assert _tape._STACK.get() == ()
-        assert _tape._STACK.get() == (t,)
+            assert _core._STACK.get() == ()
+        assert _core._STACK.get() == (t,)
         y = a + b
     assert y.value == pytest.approx(1.5**2 + 4.5)
     assert t.gradient(y, x) == pytest.approx(2 * 1.5)
@@ -303,8 +303,8 @@ def test_stop_recording_pauses_only_that_tape() -> None:
     with tp.Tape() as outer, tp.Tape() as inner:
         with outer.stop_recording():
             y = tp.sin(x)
-            assert _tape._STACK.get() == (inner,)
-        assert _tape._STACK.get() == (outer, inner)
+            assert _core._STACK.get() == (inner,)
+        assert _core._STACK.get() == (outer, inner)
     assert inner.gradient(y, x) == pytest.approx(math.cos(0.5))
     assert len(outer) == 0
 
@@ -398,7 +398,7 @@ def test_outside_any_tape_operations_compute_and_record_nothing() -> None:
     with tp.Tape() as t:
         y = x * 2.0
     n = len(t)
-    assert _tape._STACK.get() == ()
+    assert _core._STACK.get() == ()
     z = tp.sum(tp.sin(x) * y + 1.0)
     assert isinstance(z, tp.Var)
     assert z._tape is None

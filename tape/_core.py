@@ -1,0 +1,745 @@
+"""The kernel: the context-local stack of recording tapes, levels, the value protocol, and
+``bind``, the one way into the primitive table.
+
+Operator-overloading AD needs a recursion: a Var's operators call the table's functions,
+which call ``bind``, which records and makes new Vars. Here it goes through one
+registration hook instead of an import circle (as autograd's ``Box.register`` and JAX's
+``Primitive.bind`` do): this module knows the value types and the forward-mode handler only
+through ``install``, which ``_var``, ``_dual`` and ``_forward`` call when they load. Every
+other module imports this one, and this one imports only the row type and the formatting
+of values.
+
+A *recorder* is what a tape is to the kernel: its list of records, its leaves, the arrays
+it locked, its level, state and thread. Recording is one append to that list, in
+``Recorder._append`` or, on the fast paths of ``bind1``, ``bind2`` and ``_record_simple``,
+inline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import sys
+import threading
+import warnings
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import numpy as np
+
+from . import _show
+from ._rows import ROWS, Array, Primitive
+
+if TYPE_CHECKING:
+    from ._dual import Dual
+    from ._var import Var
+
+Params: TypeAlias = "dict[str, Any] | None"
+Record: TypeAlias = "tuple[int, tuple[int, ...], Params, tuple[Any, ...], Any]"
+"""(primitive index in ``ROWS``, input slots (-1 for a constant), params, input values,
+output value)."""
+
+_STACK: ContextVar[tuple[Recorder, ...]] = ContextVar("tape_stack", default=())
+_PAUSED: ContextVar[bool] = ContextVar("tape_paused", default=False)  # in stop_recording()
+_LEVELS = itertools.count(2, 2)  # nesting order of tapes (and, later, of dual numbers)
+
+
+class TapeWarning(UserWarning):
+    """A value was used on a tape in a way that probably loses a gradient.
+
+    Raised (as a warning, once per Var) when a Var that an operation made *outside every
+    tape* is first used on a tape: the tape sees it as a new input (a leaf), so gradients
+    stop there instead of flowing back to the Vars it was computed from — the rule of
+    ``tf.GradientTape``, but a trap for anyone used to micrograd or PyTorch.
+    """
+
+
+# ----- the value types and the forward-mode handler, installed when their modules load -------
+
+
+class _Unset:
+    """Stands for a value type not installed yet (nothing is of this type)."""
+
+
+_VAR: type[Var] = _Unset  # type: ignore[assignment]
+_DUAL: type[Dual] = _Unset  # type: ignore[assignment]
+_FORWARD: Callable[[Primitive, tuple[Any, ...], dict[str, Any], int], Any]
+
+
+def install(
+    *,
+    var: type[Var] | None = None,
+    dual: type[Dual] | None = None,
+    forward: Callable[[Primitive, tuple[Any, ...], dict[str, Any], int], Any] | None = None,
+) -> None:
+    """The registration hook: the value types (``Var``, ``Dual``) and forward mode's handler
+    (what ``bind`` calls for dual numbers) tell the kernel about themselves."""
+    global _VAR, _DUAL, _FORWARD
+    if var is not None:
+        _VAR = var
+    if dual is not None:
+        _DUAL = dual
+    if forward is not None:
+        _FORWARD = forward
+
+
+def is_var(v: object) -> bool:
+    """Whether ``v`` is a Var (a recorded value)."""
+    return type(v) is _VAR
+
+
+def is_dual(v: object) -> bool:
+    """Whether ``v`` is a Dual (a forward-mode value)."""
+    return type(v) is _DUAL
+
+
+def new_leaf(value: Any) -> Var:
+    """``Var(value)``: a new leaf with no history."""
+    return _VAR(value)
+
+
+def unwrap(v: Any) -> Any:
+    """One level down: a Var's value, a Dual's primal (which may be boxes themselves)."""
+    t = type(v)
+    if t is _VAR:
+        return v._value
+    if t is _DUAL:
+        return v._primal
+    return v
+
+
+def _plain(v: Any) -> Any:
+    """All the way down: the plain value (float, array, bool) inside Vars and Duals."""
+    while True:
+        t = type(v)
+        if t is _VAR:
+            v = v._value
+        elif t is _DUAL:
+            v = v._primal
+        else:
+            return v
+
+
+INPUT = Primitive("input", impl=lambda x: x, vjp=(), jvp=(), notation="input")
+
+
+# ----- the recorder: what a tape is to the kernel ---------------------------------------------
+
+
+class Recorder:
+    """A list of records being written: the part of a ``Tape`` that recording touches."""
+
+    def __init__(self, check_finite: bool = False) -> None:
+        self.check_finite = check_finite
+        self._records: list[Record] = []
+        # id(a Var this tape first saw as an input) -> (that Var, its leaf's slot here). The
+        # tape keeps no Var of its own: nothing it holds points back at it, so dropping the
+        # last reference frees it at once.
+        self._leaves: dict[int, tuple[Var, int]] = {}
+        self._locked: list[Array] = []  # caller's arrays made read-only while saved here
+        self._level = 0
+        self._state = "new"  # new -> active -> done -> freed
+        self._thread = 0
+        self._names: dict[int, str] = {}  # slot -> the name of the Var recorded there
+
+    def _labels(self) -> dict[int, str]:
+        """The names to show, by slot: recorded Vars named here, and named leaves."""
+        labels = dict(self._names)
+        for var, slot in self._leaves.values():
+            name = var.name
+            if name is not None:
+                labels.setdefault(slot, name)
+        return labels
+
+    def _label(self, slot: int) -> str:
+        """How ``print(t)`` names a slot: the Var's name, or its textbook name (v₋₁, v₂)."""
+        labels = self._labels()
+        if slot in labels:
+            return labels[slot]
+        return _show.textbook_names(self._records)[slot]
+
+    def _release(self) -> None:
+        """Drop the records and give back the locked arrays (a tape's gradient frees it)."""
+        self._records = []
+        self._leaves = {}
+        self._names = {}
+        _unlock(self._locked)
+        self._locked = []
+
+    def _check_thread(self, what: str) -> None:
+        if self._state == "active" and threading.get_ident() != self._thread:
+            raise RuntimeError(
+                f"cannot {what} a tape from a thread other than the one that entered it "
+                "(a context copied into another thread, as contextvars.copy_context().run "
+                "or asyncio.to_thread do, still sees the tape): give each thread its own Tape"
+            )
+
+    def __del__(self) -> None:
+        # A finaliser may run inside any allocation, also one made while this thread holds
+        # _LOCKS_GUARD (a tape freed by the collector in the middle of _lock): it must never
+        # wait for that lock. If the lock is free, unlock now; else leave the arrays for the
+        # next lock or unlock to release (list.append is atomic).
+        locked = getattr(self, "_locked", None)
+        if not locked:
+            return
+        if _LOCKS_GUARD.acquire(blocking=False):
+            try:
+                _unlock_held(locked)
+            finally:
+                _LOCKS_GUARD.release()
+        else:
+            _DEFERRED_UNLOCKS.append(locked)
+
+    def _append(
+        self,
+        prim: Primitive,
+        slots: tuple[int, ...],
+        params: Params,
+        inputs: tuple[Any, ...],
+        ans: Any,
+    ) -> Var:
+        slot = len(self._records)
+        if self.check_finite:
+            _check_finite_value(self, slot, prim, inputs, ans)
+        self._records.append((prim.index, slots, params, inputs, ans))
+        return self._var_at(slot, ans)
+
+    def _var_at(self, slot: int, ans: Any) -> Var:
+        out = _new_var(_VAR)
+        out._value = ans
+        out._tape = self
+        out._slot = slot
+        return out
+
+    def _watch(self, x: Var, inner: Any) -> Var:
+        """This tape's leaf for the Var ``x`` (made on first use), holding ``inner``."""
+        found = self._leaves.get(id(x))
+        if found is not None and found[0] is x:
+            return self._var_at(found[1], self._records[found[1]][4])
+        if x._slot < -1:
+            _warn_outside(x)
+        leaf = self._append(INPUT, (), None, (), inner)
+        self._leaves[id(x)] = (x, leaf._slot)
+        return leaf
+
+    def _slot_of(self, x: Var) -> int:
+        """The slot of ``x`` on this tape, or -1 when this tape never saw it."""
+        if x._tape is self:
+            return x._slot
+        found = self._leaves.get(id(x))
+        return found[1] if found is not None and found[0] is x else -1
+
+    def _guard(self, v: Var, kind: str, result: Any, row: Primitive) -> None:
+        """Keep the outcome of a value leaving the tape (``bool(v)``, ``float(v)``, ...)."""
+        self._check_thread("record on")
+        slot = self._slot_of(v)
+        if slot < 0:
+            slot = self._watch(v, _peel(v))._slot
+        value = self._records[slot][4]
+        self._records.append((row.index, (slot,), {"kind": kind}, (value,), result))
+
+    def _name_slot(self, slot: int, name: str | None) -> None:
+        if name is None:
+            self._names.pop(slot, None)
+        elif 0 <= slot < len(self._records):
+            self._names[slot] = name
+
+
+_new_var = object.__new__
+
+
+_get_ident = threading.get_ident
+
+
+def _warn_outside(x: Var) -> None:
+    """Warn, once for this Var, that it was made by an operation outside every tape."""
+    op = ROWS[-2 - x._slot].name
+    x._slot = -1
+    depth = 2  # warn's stacklevel of our caller
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("tape."):
+        frame = frame.f_back  # type: ignore[assignment]
+        depth += 1
+    warnings.warn(
+        f"a Var computed by {op!r} outside every tape is used on a tape: the tape sees it as "
+        f"a new input (a leaf), so gradients stop there and do not flow back through {op!r} "
+        "to the Vars it was made from. Compute it inside `with Tape():` if they should; make "
+        "it a leaf on purpose with v.detach() or tp.Var(v.value) to silence this.",
+        TapeWarning,
+        stacklevel=depth,
+    )
+
+
+def _peel(a: Any) -> Any:
+    while type(a) is _VAR:
+        a = a._value
+    return a
+
+
+def _transparent(a: Var) -> Any:
+    """What the tape one level down sees of a Var that is not on the current tape.
+
+    A Var on no active tape whose value is itself a Var is a wrapper (``grad`` wraps its
+    argument so that its own tape has a leaf to differentiate by): the tape below sees the
+    Var inside it, one layer per level, so that ``grad(grad(grad(f)))`` lines each wrapper
+    up with its own tape.
+    """
+    inner = a._value
+    if (type(inner) is _VAR or type(inner) is _DUAL) and (
+        a._tape is None or a._tape._state != "active"
+    ):
+        return inner
+    return a
+
+
+def _seen_by(tape: Recorder | None, a: Any) -> Any:
+    """How the tape below (or, at the bottom, plain NumPy) sees ``a``."""
+    if type(a) is not _VAR:
+        return a  # a dual number one level down
+    if tape is None:
+        return _peel(a)
+    if a._tape is tape:
+        return a
+    found = tape._leaves.get(id(a))
+    if found is not None and found[0] is a:
+        return tape._var_at(found[1], tape._records[found[1]][4])
+    return _peel(a)
+
+
+def _shape(v: Any) -> tuple[int, ...]:
+    if type(v) is float:
+        return ()
+    return tuple(v.shape)
+
+
+def _shape_or_type(a: Any) -> object:
+    if type(a) is float:
+        return "()"
+    shape = getattr(a, "shape", None)
+    return shape if shape is not None else type(a).__name__
+
+
+def canonical(prim: Primitive, out: Any) -> Any:
+    """A row's raw output in tape's form: Python floats for float64 scalars, read-only
+    float arrays, booleans only from rows without derivatives."""
+    t = type(out)
+    if t is float:
+        return out
+    if not prim.differentiable:  # booleans of a comparison, a guard's outcome
+        return out
+    if t is np.ndarray:
+        if out.dtype.kind != "f":
+            raise TypeError(
+                f"{prim.name} gave dtype {out.dtype}: tape differentiates real floating-point "
+                "values only (complex and object inputs are not supported)"
+            )
+        if out.ndim == 0 and out.dtype == np.float64:
+            return float(out)  # scalars stay Python floats
+        return out
+    if isinstance(out, np.floating):
+        return float(out) if out.dtype == np.float64 else np.asarray(out)
+    if isinstance(out, int | np.integer | np.bool_):
+        return float(out)
+    return out  # a box one level down (Var or Dual): already canonical
+
+
+def call(prim: Primitive, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
+    """Run a primitive's forward computation on plain values (or lower-level boxes)."""
+    try:
+        out = prim.impl(*args, **params)
+    except (ValueError, IndexError) as e:
+        shapes = ", ".join(str(_shape_or_type(a)) for a in args)
+        raise type(e)(f"{prim.name}: {e} (input shapes: {shapes})") from None
+    return canonical(prim, out)
+
+
+def read_only(v: Any) -> Any:
+    """``v`` made read-only if it is an array: what users are handed of a tape's values
+    (frozen as they leave, so no write can change what a record saved)."""
+    if type(v) is np.ndarray and v.flags.writeable:
+        v.flags.writeable = False
+    return v
+
+
+def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
+    """Apply a primitive to its inputs: the one way into the primitive table.
+
+    - Plain inputs (floats, arrays) give a plain result and record nothing.
+    - When some input is a Var, the result is a Var, recorded on every active tape (or, with
+      no tape active, a Var with no history).
+    - When some input is a Dual, the result is a Dual whose tangent comes from the JVP rules.
+
+    Vars and Duals nest (a tape recording dual numbers, a dual number of recorded values):
+    the innermost level is handled first and computes with the values one level down.
+    (Returns ``Any`` because the result's kind follows the inputs'; the public functions
+    declare it precisely.)
+    """
+    stack = _STACK.get()
+    if len(stack) == 1:
+        out = _record_simple(stack[0], prim, args, params)
+        if out is not None:
+            return out
+    has_var = False
+    dual_level = -1
+    for a in args:
+        t = type(a)
+        if t is _VAR:
+            has_var = True
+        elif t is _DUAL and a._level > dual_level:
+            dual_level = a._level
+    if not has_var and dual_level < 0:
+        return call(prim, args, params)
+    if has_var:
+        if stack and stack[-1]._state != "active":
+            # a context copied while a tape was active (an asyncio task started inside
+            # `with Tape()`) outlives it: record only on tapes still active
+            stack = tuple(t for t in stack if t._state == "active")
+        if stack and stack[-1]._level > dual_level:
+            return _record(stack, len(stack) - 1, prim, args, params)
+        if dual_level < 0:  # no tape: compute, record nothing
+            out = _new_var(_VAR)
+            out._value = bind(prim, *(_peel(a) for a in args), **params)
+            out._tape = None
+            # remember the operation (as -2 - its index), to warn if a tape later takes
+            # this Var for a leaf; values made in stop_recording() are constants on purpose
+            out._slot = -1 if _PAUSED.get() or not prim.differentiable else -2 - prim.index
+            return out
+        if not stack:  # Vars on no tape beside dual numbers are constants to them
+            args = tuple(_peel(a) if type(a) is _VAR else a for a in args)
+    return _FORWARD(prim, args, params, dual_level)
+
+
+def bind1(prim: Primitive, x: Any) -> Any:
+    """``bind(prim, x)`` with the most common case written out: a Var of the one active
+    tape holding a plain value (no tuple packing, no loop). Everything else goes to bind."""
+    tx = type(x)
+    if tx is float:  # plain values (as in a sweep): compute, nothing to record
+        try:
+            ans = prim.impl(x)
+        except Exception:
+            return call(prim, (x,), {})  # which raises it with the shapes named
+        return ans if type(ans) is float else canonical(prim, ans)
+    if tx is np.ndarray:
+        return call(prim, (x,), {})
+    stack = _STACK.get()
+    if len(stack) != 1 or tx is not _VAR:
+        return bind(prim, x)
+    tape = stack[0]
+    xv = x._value
+    txv = type(xv)
+    if x._tape is not tape or (txv is not float and txv is not np.ndarray):
+        return bind(prim, x)
+    if tape._state != "active" or tape._thread != _get_ident():
+        return bind(prim, x)
+    try:
+        ans = prim.impl(xv)
+    except Exception:
+        return bind(prim, x)  # which raises it with the shapes named
+    if type(ans) is not float and (
+        type(ans) is not np.ndarray or ans.ndim == 0 or ans.dtype.kind != "f"
+    ):
+        ans = canonical(prim, ans)
+    records = tape._records
+    slot = len(records)
+    if tape.check_finite:
+        _check_finite_value(tape, slot, prim, (xv,), ans)
+    records.append((prim.index, (x._slot,), None, (xv,), ans))
+    out = _new_var(_VAR)
+    out._value = ans
+    out._tape = tape
+    out._slot = slot
+    return out
+
+
+def bind2(prim: Primitive, x: Any, y: Any) -> Any:
+    """``bind(prim, x, y)`` with the most common case written out: inputs that are Vars of
+    the one active tape, leaves (Vars on no tape, as parameters are), Python numbers or
+    arrays. Everything else goes to bind."""
+    tx = type(x)
+    ty = type(y)
+    if tx is float and ty is float:  # plain values (as in a sweep): nothing to record
+        try:
+            ans = prim.impl(x, y)
+        except Exception:
+            return call(prim, (x, y), {})  # which raises it with the shapes named
+        return ans if type(ans) is float else canonical(prim, ans)
+    if (tx is np.ndarray or tx is float) and (ty is np.ndarray or ty is float):
+        return call(prim, (x, y), {})
+    stack = _STACK.get()
+    if len(stack) != 1:
+        return bind(prim, x, y)
+    tape = stack[0]
+    # each input: its value, and its slot (-1 a constant, -2 a leaf new to this tape). The
+    # two inputs' blocks are the same code written twice on purpose: a helper function
+    # called per input would cost this, the hottest path of recording, a call each.
+    if tx is _VAR:
+        if x._tape is tape:
+            xv, sx = x._value, x._slot
+        elif x._tape is None:
+            found = tape._leaves.get(id(x))
+            if found is not None and found[0] is x:
+                sx = found[1]
+                xv = tape._records[sx][4]
+            else:
+                xv, sx = x._value, -2
+        else:
+            return bind(prim, x, y)
+    elif tx is float or tx is int or tx is np.ndarray:
+        xv, sx = (x if tx is np.ndarray else float(x)), -1
+    else:
+        return bind(prim, x, y)
+    if ty is _VAR:
+        if y._tape is tape:
+            yv, sy = y._value, y._slot
+        elif y._tape is None:
+            found = tape._leaves.get(id(y))
+            if found is not None and found[0] is y:
+                sy = found[1]
+                yv = tape._records[sy][4]
+            else:
+                yv, sy = y._value, -2
+        else:
+            return bind(prim, x, y)
+    elif ty is float or ty is int or ty is np.ndarray:
+        yv, sy = (y if ty is np.ndarray else float(y)), -1
+    else:
+        return bind(prim, x, y)
+    txv = type(xv)
+    tyv = type(yv)
+    if (
+        (sx == -1 and sy == -1)
+        or (txv is not float and txv is not np.ndarray)
+        or (tyv is not float and tyv is not np.ndarray)
+        or tape._state != "active"
+        or tape._thread != _get_ident()
+    ):
+        return bind(prim, x, y)
+    try:
+        ans = prim.impl(xv, yv)
+    except Exception:
+        return bind(prim, x, y)  # which raises it with the shapes named
+    if type(ans) is not float and (
+        type(ans) is not np.ndarray
+        or ans.ndim == 0
+        or ans.dtype.kind != "f"
+        or not prim.differentiable
+    ):
+        ans = canonical(prim, ans)
+    # computed without error: now register new leaves and lock array constants
+    records = tape._records
+    if sx == -2:
+        if x._slot < -1:
+            _warn_outside(x)
+        sx = len(records)
+        records.append((INPUT.index, (), None, (), xv))
+        tape._leaves[id(x)] = (x, sx)
+    if sy == -2:
+        if y is x:
+            sy = sx
+        else:
+            if y._slot < -1:
+                _warn_outside(y)
+            sy = len(records)
+            records.append((INPUT.index, (), None, (), yv))
+            tape._leaves[id(y)] = (y, sy)
+    if sx == -1 and txv is np.ndarray and (xv.flags.writeable or id(xv) in _LOCKS):
+        tape._locked.extend(_lock(xv))
+    if sy == -1 and tyv is np.ndarray and (yv.flags.writeable or id(yv) in _LOCKS):
+        tape._locked.extend(_lock(yv))
+    slot = len(records)
+    if tape.check_finite:
+        _check_finite_value(tape, slot, prim, (xv, yv), ans)
+    records.append((prim.index, (sx, sy), None, (xv, yv), ans))
+    out = _new_var(_VAR)
+    out._value = ans
+    out._tape = tape
+    out._slot = slot
+    return out
+
+
+def _record_simple(
+    tape: Recorder, prim: Primitive, args: tuple[Any, ...], params: dict[str, Any]
+) -> Var | None:
+    """The common case, kept short: one active tape, inputs that are its own Vars holding
+    plain values, or Python numbers. Anything else (leaves, arrays as constants, nesting,
+    dual numbers, errors) returns None and takes the general path."""
+    if tape._state != "active" or tape._thread != _get_ident():
+        return None
+    slots = []
+    inputs = []
+    recorded = False
+    for a in args:
+        t = type(a)
+        if t is _VAR:
+            if a._tape is not tape:
+                return None
+            v = a._value
+            tv = type(v)
+            if tv is not float and tv is not np.ndarray:
+                return None
+            slots.append(a._slot)
+            inputs.append(v)
+            recorded = True
+        elif t is float:
+            slots.append(-1)
+            inputs.append(a)
+        elif t is int:
+            slots.append(-1)
+            inputs.append(float(a))
+        else:
+            return None
+    if not recorded:
+        return None
+    try:
+        ans = prim.impl(*inputs, **params) if params else prim.impl(*inputs)
+    except Exception:
+        return None  # the general path raises it, with the shapes named
+    if type(ans) is not float and (
+        type(ans) is not np.ndarray
+        or ans.dtype.kind != "f"
+        or ans.ndim == 0
+        or not prim.differentiable
+    ):
+        ans = canonical(prim, ans)  # Python floats for scalars, booleans checked
+    # (a recorded array is a fresh result no one else holds; Var.value freezes it when it
+    # hands it out, so nothing can write into what the tape saved)
+    slot = len(tape._records)
+    if tape.check_finite:
+        _check_finite_value(tape, slot, prim, tuple(inputs), ans)
+    tape._records.append((prim.index, tuple(slots), params or None, tuple(inputs), ans))
+    out = _new_var(_VAR)
+    out._value = ans
+    out._tape = tape
+    out._slot = slot
+    return out
+
+
+def _record(
+    stack: tuple[Recorder, ...],
+    k: int,
+    prim: Primitive,
+    args: tuple[Any, ...],
+    params: dict[str, Any],
+) -> Var:
+    """Record ``prim(*args)`` on tape ``stack[k]`` (and, first, on the tapes below it)."""
+    tape = stack[k]
+    tape._check_thread("record on")
+    # What the tape below sees: our own Vars are replaced by their values one level down;
+    # any other Var is passed down, to be watched there (or peeled at the bottom).
+    down = tuple(
+        (a._value if a._tape is tape else _transparent(a)) if type(a) is _VAR else a for a in args
+    )
+    if k > 0 and any(type(a) is _VAR for a in down):
+        ans: Any = _record(stack, k - 1, prim, down, params)
+    else:
+        bottom = tuple(_peel(a) for a in down)
+        if any(type(b) is _DUAL for b in bottom):
+            # dual numbers one level down may hold Vars of the tapes below this one: record
+            # those there, not here
+            token = _STACK.set(stack[:k])
+            try:
+                ans = bind(prim, *bottom, **params)
+            finally:
+                _STACK.reset(token)
+        else:
+            ans = call(prim, bottom, params)
+    # Computed without error: now append (a failed op leaves the tape unchanged).
+    slots = []
+    inputs = []
+    below = stack[k - 1] if k > 0 else None
+    for a, d in zip(args, down, strict=True):
+        if type(a) is _VAR:
+            if a._tape is not tape:
+                a = tape._watch(a, _seen_by(below, d))
+            slots.append(a._slot)
+            inputs.append(a._value)
+        else:
+            slots.append(-1)
+            if type(d) is np.ndarray and (d.flags.writeable or id(d) in _LOCKS):
+                tape._locked.extend(_lock(d))  # saved: a later in-place write would be silent
+            inputs.append(d)
+    return tape._append(prim, tuple(slots), params or None, tuple(inputs), ans)
+
+
+def _check_finite_value(
+    tape: Recorder, slot: int, prim: Primitive, inputs: tuple[Any, ...], ans: Any
+) -> None:
+    if not prim.differentiable or prim is INPUT:
+        return
+    v = _plain(ans)
+    if isinstance(v, float | np.ndarray) and not np.all(np.isfinite(v)):
+        n_ops = 1 + sum(1 for r in tape._records if r[0] != INPUT.index)
+        raise FloatingPointError(
+            f"record {slot} ({prim.name}; v{_show.subscript(n_ops)} in print(t)) produced a "
+            f"non-finite value {_brief(v)} from inputs "
+            + ", ".join(_brief(_plain(x)) for x in inputs)
+            + " (Tape(check_finite=True))"
+        )
+
+
+def _brief(v: Any) -> str:
+    if isinstance(v, np.ndarray) and v.size > 4:
+        bad = int(np.size(v) - np.count_nonzero(np.isfinite(v)))
+        return f"{_show.fmt_value(v)} ({bad} non-finite)"
+    return _show.fmt_value(v)
+
+
+# The caller's arrays saved by some tape, made read-only until the last tape holding them
+# is freed: id -> (array, number of tapes holding it).
+_LOCKS: dict[int, tuple[Array, int]] = {}
+
+_LOCKS_GUARD = threading.Lock()
+
+# Arrays a finaliser could not unlock because the lock was held (see Recorder.__del__); the
+# next _lock or _unlock releases them.
+_DEFERRED_UNLOCKS: list[list[Array]] = []
+
+
+def _lock(arr: Array) -> list[Array]:
+    """Make ``arr`` and the arrays it is a view of read-only; returns what was locked."""
+    chain: list[Array] = []
+    a: object = arr
+    while isinstance(a, np.ndarray):
+        chain.append(a)
+        a = a.base
+    locked = []
+    with _LOCKS_GUARD:
+        _unlock_deferred()
+        for a in chain:
+            held = _LOCKS.get(id(a))
+            if held is not None and held[0] is a:
+                _LOCKS[id(a)] = (a, held[1] + 1)
+            elif a.flags.writeable:
+                a.flags.writeable = False
+                _LOCKS[id(a)] = (a, 1)
+            else:
+                continue
+            locked.append(a)
+    return locked
+
+
+def _unlock(arrays: list[Array]) -> None:
+    with _LOCKS_GUARD:
+        _unlock_deferred()
+        _unlock_held(arrays)
+
+
+def _unlock_deferred() -> None:
+    """Release what finalisers left (the caller holds _LOCKS_GUARD)."""
+    while _DEFERRED_UNLOCKS:
+        _unlock_held(_DEFERRED_UNLOCKS.pop())
+
+
+def _unlock_held(arrays: list[Array]) -> None:
+    """Give back one tape's hold on ``arrays`` (the caller holds _LOCKS_GUARD)."""
+    for arr in reversed(arrays):  # bases before their views
+        held = _LOCKS.get(id(arr))
+        if held is None or held[0] is not arr:
+            continue
+        if held[1] > 1:
+            _LOCKS[id(arr)] = (arr, held[1] - 1)
+        else:
+            del _LOCKS[id(arr)]
+            with contextlib.suppress(ValueError):  # a view of a base locked elsewhere
+                arr.flags.writeable = True
