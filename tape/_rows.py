@@ -10,7 +10,10 @@ Rules have one fixed signature, in the manner of autodidact:
     jvp_i(d, ans, *inputs, **params) -> tangent contribution of input i's tangent d
 
 where ``g`` is the cotangent of the output, ``ans`` the output's value and ``inputs`` the
-values the forward pass saw. Rules are written with ``tape``'s own operations, so they work on
+values the forward pass saw. One row shape per kind of primitive: ``elementwise`` rows give
+one function per input, ``t ↦ t·∂f/∂xᵢ``, that serves as both rules (a diagonal Jacobian is
+its own transpose); ``self_adjoint`` rows (symmetric Jacobians) give one map; structured
+rows give both lists. Rules are written with ``tape``'s own operations, so they work on
 plain values (fast NumPy), on recorded values (a sweep recorded by an outer tape: higher-order
 derivatives) and on dual numbers (forward-over-reverse) alike.
 """
@@ -101,3 +104,38 @@ def register(row: Primitive) -> Primitive:
         raise ValueError(f"primitive {row.name!r}: vjp and jvp need one rule per input each")
     PRIMITIVES[row.name] = row
     return row
+
+
+def elementwise(
+    name: str,
+    impl: Callable[..., Any],
+    partials: tuple[Rule | None, ...],
+    notation: str = "",
+) -> Primitive:
+    """An elementwise row, declared by its partial derivatives once.
+
+    ``partials`` holds one function per input, ``t ↦ t · ∂f/∂xᵢ`` written as
+    ``rule(t, ans, *inputs)`` (``None`` for an input without a derivative, as ``where``'s
+    condition). An elementwise derivative is diagonal, so it is its own transpose: the same
+    function is the row's VJP (``t`` the output's cotangent) and its JVP (``t`` input i's
+    tangent). With several inputs the row broadcasts: cotangents are summed back to each
+    input's shape, tangents lined up with the output's axes.
+    """
+    several = len(partials) > 1
+    return Primitive(
+        name,
+        impl=impl,
+        vjp=partials,
+        jvp=partials,
+        notation=notation,
+        broadcasts=several,
+        elementwise=several,
+    )
+
+
+def self_adjoint(
+    name: str, impl: Callable[..., Any], rules: tuple[Rule | None, ...], notation: str = ""
+) -> Primitive:
+    """A row whose Jacobian is symmetric (softmax, flip, copy): one rule per input,
+    ``t ↦ J·t``, serves as both its VJP and its JVP."""
+    return Primitive(name, impl=impl, vjp=rules, jvp=rules, notation=notation)

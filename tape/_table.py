@@ -1,9 +1,13 @@
 """The primitive table: every primitive's forward computation, VJP rules and JVP rules, together.
 
 Each block below is one row (a ``Primitive``) followed by the public function that binds it.
-Rules use the fixed names ``g`` (the output's cotangent), ``ans`` (the output), ``x``, ``y``
-(the inputs) and ``dx``, ``dy`` (the inputs' tangents), and are written with this module's
-own functions, so that the same rule runs on floats, arrays, recorded Vars and Duals.
+A row takes the shape that fits it (see ``_rows``): an elementwise primitive declares its
+partial derivatives once (``elementwise``, rules ``t ↦ t·∂f/∂xᵢ`` named with ``t``), a
+self-adjoint one its one map (``self_adjoint``), and structured rows (reductions, matmul,
+einsum, shapes, indexing) write their VJP rules (``g``, the output's cotangent) and JVP rules
+(``dx``, ``dy``, the inputs' tangents) explicitly. ``ans`` is the output, ``x``, ``y`` the
+inputs. Rules are written with this module's own functions, so that the same rule runs on
+floats, arrays, recorded Vars and Duals.
 
 Python floats stay Python floats: a row's forward computation uses ``math`` on floats (about
 ten times cheaper than a 0-d NumPy call) and NumPy on arrays, with NumPy's results (inf, nan)
@@ -27,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._core import _STACK, _plain, bind, bind1, bind2, is_var, new_leaf, unwrap
-from ._rows import Array, Axis, Index, Primitive, Value, register
+from ._rows import Array, Axis, Index, Primitive, Value, elementwise, register, self_adjoint
 
 if TYPE_CHECKING:
     from ._dual import Dual
@@ -240,59 +244,44 @@ def _pow(x: Any, y: Any) -> Any:
 
 
 ADD = register(
-    Primitive(
+    elementwise(
         "add",
         impl=lambda x, y: x + y,
-        vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
-        jvp=(lambda dx, ans, x, y: dx, lambda dy, ans, x, y: dy),
+        partials=(lambda t, ans, x, y: t, lambda t, ans, x, y: t),
         notation="{0} + {1}",
-        broadcasts=True,
-        elementwise=True,
     )
 )
 add: Binary = _binary(ADD, "add", "Elementwise x + y, with broadcasting.")
 
 SUB = register(
-    Primitive(
+    elementwise(
         "subtract",
         impl=lambda x, y: x - y,
-        vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
-        jvp=(lambda dx, ans, x, y: dx, lambda dy, ans, x, y: -dy),
+        partials=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t),
         notation="{0} − {1}",
-        broadcasts=True,
-        elementwise=True,
     )
 )
 subtract: Binary = _binary(SUB, "subtract", "Elementwise x − y, with broadcasting.")
 
 MUL = register(
-    Primitive(
+    elementwise(
         "multiply",
         impl=lambda x, y: x * y,
-        vjp=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
-        jvp=(lambda dx, ans, x, y: dx * y, lambda dy, ans, x, y: x * dy),
+        partials=(lambda t, ans, x, y: t * y, lambda t, ans, x, y: t * x),
         notation="{0} × {1}",
-        broadcasts=True,
-        elementwise=True,
     )
 )
 multiply: Binary = _binary(MUL, "multiply", "Elementwise x · y, with broadcasting.")
 
 DIV = register(
-    Primitive(
+    elementwise(
         "divide",
         impl=_div,
-        vjp=(
-            lambda g, ans, x, y: divide(g, y),
-            lambda g, ans, x, y: -divide(g * ans, y),
-        ),
-        jvp=(
-            lambda dx, ans, x, y: divide(dx, y),
-            lambda dy, ans, x, y: -divide(dy * ans, y),
+        partials=(
+            lambda t, ans, x, y: divide(t, y),
+            lambda t, ans, x, y: -divide(t * ans, y),
         ),
         notation="{0} / {1}",
-        broadcasts=True,
-        elementwise=True,
     )
 )
 divide: Binary = _binary(
@@ -352,20 +341,14 @@ def _log_base(x: Any, y: Any) -> Any:
 
 
 POW = register(
-    Primitive(
+    elementwise(
         "power",
         impl=_pow,
-        vjp=(
-            lambda g, ans, x, y: g * _pow_dx(x, y),
-            lambda g, ans, x, y: g * ans * _log_base(x, y),
-        ),
-        jvp=(
-            lambda dx, ans, x, y: dx * _pow_dx(x, y),
-            lambda dy, ans, x, y: dy * ans * _log_base(x, y),
+        partials=(
+            lambda t, ans, x, y: t * _pow_dx(x, y),
+            lambda t, ans, x, y: t * ans * _log_base(x, y),
         ),
         notation="{0} ** {1}",
-        broadcasts=True,
-        elementwise=True,
     )
 )
 power: Binary = _binary(
@@ -388,22 +371,16 @@ def _maximum_weight(x: Any, y: Any) -> Any:
 
 
 MAXIMUM = register(
-    Primitive(
+    elementwise(
         "maximum",
         impl=lambda x, y: (
             builtins.max(x, y) if type(x) is float and type(y) is float else np.maximum(x, y)
         ),
-        vjp=(
-            lambda g, ans, x, y: g * _maximum_weight(x, y),
-            lambda g, ans, x, y: g * _maximum_weight(y, x),
-        ),
-        jvp=(
-            lambda dx, ans, x, y: dx * _maximum_weight(x, y),
-            lambda dy, ans, x, y: dy * _maximum_weight(y, x),
+        partials=(
+            lambda t, ans, x, y: t * _maximum_weight(x, y),
+            lambda t, ans, x, y: t * _maximum_weight(y, x),
         ),
         notation="maximum({0}, {1})",
-        broadcasts=True,
-        elementwise=True,
     )
 )
 maximum: Binary = _binary(
@@ -414,22 +391,16 @@ maximum: Binary = _binary(
 )
 
 MINIMUM = register(
-    Primitive(
+    elementwise(
         "minimum",
         impl=lambda x, y: (
             builtins.min(x, y) if type(x) is float and type(y) is float else np.minimum(x, y)
         ),
-        vjp=(
-            lambda g, ans, x, y: g * _maximum_weight(y, x),
-            lambda g, ans, x, y: g * _maximum_weight(x, y),
-        ),
-        jvp=(
-            lambda dx, ans, x, y: dx * _maximum_weight(y, x),
-            lambda dy, ans, x, y: dy * _maximum_weight(x, y),
+        partials=(
+            lambda t, ans, x, y: t * _maximum_weight(y, x),
+            lambda t, ans, x, y: t * _maximum_weight(x, y),
         ),
         notation="minimum({0}, {1})",
-        broadcasts=True,
-        elementwise=True,
     )
 )
 minimum: Binary = _binary(
@@ -440,11 +411,10 @@ minimum: Binary = _binary(
 )
 
 NEG = register(
-    Primitive(
+    elementwise(
         "negative",
         impl=lambda x: -x,
-        vjp=(lambda g, ans, x: -g,),
-        jvp=(lambda dx, ans, x: -dx,),
+        partials=(lambda t, ans, x: -t,),
         notation="−{0}",
     )
 )
@@ -453,22 +423,20 @@ negative: Unary = _unary(NEG, "Elementwise −x.")
 # ----- elementwise functions ---------------------------------------------------------------------
 
 EXP = register(
-    Primitive(
+    elementwise(
         "exp",
         impl=_elementwise(math.exp, np.exp),
-        vjp=(lambda g, ans, x: g * ans,),
-        jvp=(lambda dx, ans, x: dx * ans,),
+        partials=(lambda t, ans, x: t * ans,),
         notation="exp {0}",
     )
 )
 exp: Unary = _unary(EXP, "Elementwise e**x.")
 
 LOG = register(
-    Primitive(
+    elementwise(
         "log",
         impl=_elementwise(math.log, np.log),
-        vjp=(lambda g, ans, x: divide(g, x),),
-        jvp=(lambda dx, ans, x: divide(dx, x),),
+        partials=(lambda t, ans, x: divide(t, x),),
         notation="ln {0}",
     )
 )
@@ -479,11 +447,10 @@ log: Unary = _unary(
 )
 
 LOG1P = register(
-    Primitive(
+    elementwise(
         "log1p",
         impl=_elementwise(math.log1p, np.log1p),
-        vjp=(lambda g, ans, x: divide(g, 1.0 + x),),
-        jvp=(lambda dx, ans, x: divide(dx, 1.0 + x),),
+        partials=(lambda t, ans, x: divide(t, 1.0 + x),),
         notation="log1p {0}",
     )
 )
@@ -492,66 +459,60 @@ log1p: Unary = _unary(
 )
 
 EXPM1 = register(
-    Primitive(
+    elementwise(
         "expm1",
         impl=_elementwise(math.expm1, np.expm1),
-        vjp=(lambda g, ans, x: g * (ans + 1.0),),
-        jvp=(lambda dx, ans, x: dx * (ans + 1.0),),
+        partials=(lambda t, ans, x: t * (ans + 1.0),),
         notation="expm1 {0}",
     )
 )
 expm1: Unary = _unary(EXPM1, "Elementwise e**x − 1, accurate for small x.")
 
 SIN = register(
-    Primitive(
+    elementwise(
         "sin",
         impl=_elementwise(math.sin, np.sin),
-        vjp=(lambda g, ans, x: g * cos(x),),
-        jvp=(lambda dx, ans, x: dx * cos(x),),
+        partials=(lambda t, ans, x: t * cos(x),),
         notation="sin {0}",
     )
 )
 sin: Unary = _unary(SIN, "Elementwise sine.")
 
 COS = register(
-    Primitive(
+    elementwise(
         "cos",
         impl=_elementwise(math.cos, np.cos),
-        vjp=(lambda g, ans, x: -(g * sin(x)),),
-        jvp=(lambda dx, ans, x: -(dx * sin(x)),),
+        partials=(lambda t, ans, x: -(t * sin(x)),),
         notation="cos {0}",
     )
 )
 cos: Unary = _unary(COS, "Elementwise cosine.")
 
 TAN = register(
-    Primitive(
+    elementwise(
         "tan",
         impl=_elementwise(math.tan, np.tan),
-        vjp=(lambda g, ans, x: g * (1.0 + ans * ans),),
-        jvp=(lambda dx, ans, x: dx * (1.0 + ans * ans),),
+        partials=(lambda t, ans, x: t * (1.0 + ans * ans),),
         notation="tan {0}",
     )
 )
 tan: Unary = _unary(TAN, "Elementwise tangent.")
 
 TANH = register(
-    Primitive(
+    elementwise(
         "tanh",
         impl=_elementwise(math.tanh, np.tanh),
-        vjp=(lambda g, ans, x: g * (1.0 - ans * ans),),
-        jvp=(lambda dx, ans, x: dx * (1.0 - ans * ans),),
+        partials=(lambda t, ans, x: t * (1.0 - ans * ans),),
         notation="tanh {0}",
     )
 )
 tanh: Unary = _unary(TANH, "Elementwise hyperbolic tangent.")
 
 SQRT = register(
-    Primitive(
+    elementwise(
         "sqrt",
         impl=_elementwise(math.sqrt, np.sqrt),
-        vjp=(lambda g, ans, x: divide(g, 2.0 * ans),),
-        jvp=(lambda dx, ans, x: divide(dx, 2.0 * ans),),
+        partials=(lambda t, ans, x: divide(t, 2.0 * ans),),
         notation="√{0}",
     )
 )
@@ -562,22 +523,20 @@ sqrt: Unary = _unary(
 )
 
 SQUARE = register(
-    Primitive(
+    elementwise(
         "square",
         impl=lambda x: x * x,
-        vjp=(lambda g, ans, x: g * (2.0 * x),),
-        jvp=(lambda dx, ans, x: dx * (2.0 * x),),
+        partials=(lambda t, ans, x: t * (2.0 * x),),
         notation="{0}²",
     )
 )
 square: Unary = _unary(SQUARE, "Elementwise x².")
 
 ABS = register(
-    Primitive(
+    elementwise(
         "abs",
         impl=lambda x: builtins.abs(x) if type(x) is float else np.abs(x),
-        vjp=(lambda g, ans, x: g * _sgn(x),),
-        jvp=(lambda dx, ans, x: dx * _sgn(x),),
+        partials=(lambda t, ans, x: t * _sgn(x),),
         notation="|{0}|",
     )
 )
@@ -587,11 +546,10 @@ abs: Unary = _unary(
 )
 
 SIGN = register(
-    Primitive(
+    elementwise(
         "sign",
         impl=_sgn,
-        vjp=(None,),
-        jvp=(None,),
+        partials=(None,),
         notation="sign {0}",
     )
 )
@@ -608,11 +566,10 @@ def _round_impl(x: Any, decimals: int) -> Any:
 
 
 ROUND = register(
-    Primitive(
+    elementwise(
         "round",
         impl=_round_impl,
-        vjp=(None,),
-        jvp=(None,),
+        partials=(None,),
         notation="round({0}{p})",
     )
 )
@@ -634,11 +591,10 @@ def round(x: Any, decimals: int = 0) -> Any:
 
 
 RELU = register(
-    Primitive(
+    elementwise(
         "relu",
         impl=lambda x: (x if x > 0.0 else 0.0) if type(x) is float else np.maximum(x, 0.0),
-        vjp=(lambda g, ans, x: g * _mask(plain(x) > 0.0),),
-        jvp=(lambda dx, ans, x: dx * _mask(plain(x) > 0.0),),
+        partials=(lambda t, ans, x: t * _mask(plain(x) > 0.0),),
         notation="relu {0}",
     )
 )
@@ -657,11 +613,10 @@ def _sigmoid(x: Any) -> Any:
 
 
 SIGMOID = register(
-    Primitive(
+    elementwise(
         "sigmoid",
         impl=_sigmoid,
-        vjp=(lambda g, ans, x: g * (ans * (1.0 - ans)),),
-        jvp=(lambda dx, ans, x: dx * (ans * (1.0 - ans)),),
+        partials=(lambda t, ans, x: t * (ans * (1.0 - ans)),),
         notation="σ {0}",
     )
 )
@@ -675,11 +630,10 @@ def _softplus(x: Any) -> Any:
 
 
 SOFTPLUS = register(
-    Primitive(
+    elementwise(
         "softplus",
         impl=_softplus,
-        vjp=(lambda g, ans, x: g * sigmoid(x),),
-        jvp=(lambda dx, ans, x: dx * sigmoid(x),),
+        partials=(lambda t, ans, x: t * sigmoid(x),),
         notation="softplus {0}",
     )
 )
@@ -688,22 +642,15 @@ softplus: Unary = _unary(SOFTPLUS, "Elementwise ln(1 + e**x), stable for any x."
 # ----- selection ---------------------------------------------------------------------------------
 
 WHERE = register(
-    Primitive(
+    elementwise(
         "where",
         impl=lambda c, x, y: np.where(c, x, y),
-        vjp=(
+        partials=(
             None,
-            lambda g, ans, c, x, y: where(c, g, 0.0),
-            lambda g, ans, c, x, y: where(c, 0.0, g),
-        ),
-        jvp=(
-            None,
-            lambda dx, ans, c, x, y: where(c, dx, 0.0),
-            lambda dy, ans, c, x, y: where(c, 0.0, dy),
+            lambda t, ans, c, x, y: where(c, t, 0.0),
+            lambda t, ans, c, x, y: where(c, 0.0, t),
         ),
         notation="where({0}, {1}, {2})",
-        broadcasts=True,
-        elementwise=True,
     )
 )
 
@@ -753,11 +700,10 @@ def _clip_mask(x: Any, lo: float | None, hi: float | None) -> Any:
 
 
 CLIP = register(
-    Primitive(
+    elementwise(
         "clip",
         impl=_clip_impl,
-        vjp=(lambda g, ans, x, lo, hi: g * _clip_mask(x, lo, hi),),
-        jvp=(lambda dx, ans, x, lo, hi: dx * _clip_mask(x, lo, hi),),
+        partials=(lambda t, ans, x, lo, hi: t * _clip_mask(x, lo, hi),),
         notation="clip({0}{p})",
     )
 )
@@ -1009,11 +955,10 @@ def _softmax_impl(x: Any, axis: int) -> Any:
 
 
 SOFTMAX = register(
-    Primitive(
+    self_adjoint(
         "softmax",
         impl=_softmax_impl,
-        vjp=(lambda g, ans, x, axis: ans * (g - sum(g * ans, axis=axis, keepdims=True)),),
-        jvp=(lambda dx, ans, x, axis: ans * (dx - sum(dx * ans, axis=axis, keepdims=True)),),
+        rules=(lambda t, ans, x, axis: ans * (t - sum(t * ans, axis=axis, keepdims=True)),),
         notation="softmax({0}{p})",
     )
 )
@@ -1639,11 +1584,10 @@ def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> li
 
 
 FLIP = register(
-    Primitive(
+    self_adjoint(
         "flip",
         impl=lambda x, axis: np.flip(x, axis),
-        vjp=(lambda g, ans, x, axis: flip(g, axis),),
-        jvp=(lambda dx, ans, x, axis: flip(dx, axis),),
+        rules=(lambda t, ans, x, axis: flip(t, axis),),
         notation="flip({0}{p})",
     )
 )
@@ -1792,11 +1736,10 @@ def stop_gradient(x: Any) -> Any:
 
 
 COPY = register(
-    Primitive(
+    self_adjoint(
         "copy",
         impl=lambda x: x if type(x) is float else np.array(x, copy=True),
-        vjp=(lambda g, ans, x: g,),
-        jvp=(lambda dx, ans, x: dx,),
+        rules=(lambda t, ans, x: t,),
         notation="copy {0}",
     )
 )
