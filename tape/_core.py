@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
-from . import _show
+from . import _format
 from ._rows import ROWS, Array, Primitive
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ class Recorder:
         labels = self._labels()
         if slot in labels:
             return labels[slot]
-        return _show.textbook_names(self._records)[slot]
+        return _format.textbook_names(self._records)[slot]
 
     def _release(self) -> None:
         """Drop the records and give back the locked arrays (a tape's gradient frees it)."""
@@ -671,7 +671,7 @@ def _check_finite_value(
     if isinstance(v, float | np.ndarray) and not np.all(np.isfinite(v)):
         n_ops = 1 + sum(1 for r in tape._records if r[0] != INPUT.index)
         raise FloatingPointError(
-            f"record {slot} ({prim.name}; v{_show.subscript(n_ops)} in print(t)) produced a "
+            f"record {slot} ({prim.name}; v{_format.subscript(n_ops)} in print(t)) produced a "
             f"non-finite value {_brief(v)} from inputs "
             + ", ".join(_brief(_plain(x)) for x in inputs)
             + " (Tape(check_finite=True))"
@@ -681,8 +681,8 @@ def _check_finite_value(
 def _brief(v: Any) -> str:
     if isinstance(v, np.ndarray) and v.size > 4:
         bad = int(np.size(v) - np.count_nonzero(np.isfinite(v)))
-        return f"{_show.fmt_value(v)} ({bad} non-finite)"
-    return _show.fmt_value(v)
+        return f"{_format.fmt_value(v)} ({bad} non-finite)"
+    return _format.fmt_value(v)
 
 
 # The caller's arrays saved by some tape, made read-only until the last tape holding them

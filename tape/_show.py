@@ -12,55 +12,16 @@ from typing import Any
 
 import numpy as np
 
+from . import _format
+from ._core import _plain
+from ._format import subscript as subscript
+from ._format import textbook_names as textbook_names
 from ._rows import ROWS
-
-_SUB = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
-
-
-def _plain(v: Any) -> Any:
-    while not (type(v) is float or type(v) is np.ndarray):
-        if hasattr(v, "_value"):
-            v = v._value
-        elif hasattr(v, "primal_value"):
-            v = v.primal_value
-        else:
-            return v
-    return v
-
-
-def subscript(n: int) -> str:
-    """``n`` in subscript digits (``-1`` → ``₋₁``)."""
-    return str(n).translate(_SUB)
 
 
 def fmt_value(v: Any) -> str:
-    """A short rendering: a number for scalars and small arrays, shape and dtype otherwise."""
-    v = _plain(v)
-    if type(v) is float:
-        return f"{v:.6g}"
-    if type(v) is bool or type(v) is int:
-        return str(v)
-    if isinstance(v, np.ndarray):
-        if v.ndim == 0:
-            return f"{float(v):.6g}"
-        if v.ndim == 1 and v.size <= 4:
-            return np.array2string(v, precision=4, separator=", ", suppress_small=True)
-        return _summary(v)
-    return type(v).__name__
-
-
-def _summary(v: np.ndarray[Any, Any]) -> str:
-    """One line for any array, however many axes: its shape, dtype and range (a matrix
-    printed in full would break the table across lines)."""
-    head = f"{'×'.join(map(str, v.shape))} {v.dtype}"
-    if v.size == 0:
-        return f"⟨{head}⟩"
-    if v.dtype.kind == "b":
-        return f"⟨{head}, {int(np.count_nonzero(v))} true⟩"
-    if v.dtype.kind in "fiu":
-        lo, hi = float(np.min(v)), float(np.max(v))
-        return f"⟨{head} in [{lo:.3g}, {hi:.3g}]⟩"
-    return f"⟨{head}⟩"
+    """A short rendering of ``v`` (through any Vars and Duals around it): see ``_format``."""
+    return _format.fmt_value(_plain(v))
 
 
 def _fmt_params(params: dict[str, Any] | None) -> str:
@@ -88,26 +49,6 @@ def _fmt_index(index: Any) -> str:
         else:
             out.append(repr(i))
     return ", ".join(out)
-
-
-def textbook_names(records: list[Any], labels: dict[int, str] | None = None) -> list[str]:
-    """v₋ₙ₊₁ … v₀ for the inputs in order of appearance, then v₁, v₂, … for operations;
-    a slot with a label (a Var's name) gets the label instead."""
-    is_input = [ROWS[r[0]].name == "input" and not r[1] for r in records]
-    k_in, k_op = 1 - sum(is_input), 1
-    names = []
-    for leaf in is_input:
-        if leaf:
-            names.append(f"v{str(k_in).translate(_SUB)}")
-            k_in += 1
-        else:
-            names.append(f"v{str(k_op).translate(_SUB)}")
-            k_op += 1
-    if labels:
-        for slot, label in labels.items():
-            if 0 <= slot < len(names):
-                names[slot] = label
-    return names
 
 
 def bar(name: str) -> str:
@@ -240,7 +181,7 @@ def to_dot(
         prim = ROWS[p]
         if prim.name == "input" and not slots:
             n_in += 1
-            what = "input" if labels and i in labels else f"x{str(n_in).translate(_SUB)}"
+            what = "input" if labels and i in labels else f"x{subscript(n_in)}"
             label = f"{names[i]} = {what}\\n= {fmt_value(ans)}"
             shape = ", shape=ellipse"
         else:

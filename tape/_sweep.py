@@ -151,12 +151,8 @@ def batched_vjp(
     g = sweep(records, target, seed, [source])[source]
     if not (isinstance(g, Dual) and g._level == level):
         return np.zeros(tshape + sshape)
-    t = np.broadcast_to(np.asarray(_plain_tangent(g._tangent)), (m, *sshape))
+    t = np.broadcast_to(np.asarray(_plain(g._tangent)), (m, *sshape))
     return t.reshape(tshape + sshape)
-
-
-def _plain_tangent(t: Any) -> Any:
-    return t if isinstance(t, float | np.ndarray) else _plain(t)
 
 
 def unbroadcast(ct: Any, like: Any) -> Any:
