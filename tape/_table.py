@@ -105,9 +105,13 @@ def _unreduce(g: Any, x: Any, axis: Axis, keepdims: bool) -> Any:
     xs = _shape_of(x)
     if xs == ():
         return g
+    if type(g) is float:  # plain, a full reduction's cotangent
+        return np.full(xs, g)
     ks = _keep_shape(xs, axis)
-    if type(g) is float or type(g) is np.ndarray:  # plain: NumPy directly
-        return np.broadcast_to(np.reshape(g, ks), xs)
+    if type(g) is np.ndarray:  # plain: fill a new array (np.broadcast_to costs 3× as much)
+        out = np.empty(xs, dtype=g.dtype)
+        out[...] = g.reshape(ks)
+        return out
     if _shape_of(g) != ks:
         g = reshape(g, ks)
     return broadcast_to(g, xs)
@@ -1260,7 +1264,7 @@ def _batch_perm(axes: tuple[int, ...], nb: int) -> tuple[int, ...]:
 
 
 def _inverse_perm(axes: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(int(i) for i in np.argsort(axes))
+    return tuple(sorted(range(len(axes)), key=axes.__getitem__))  # (argsort: 1.6 µs more)
 
 
 TRANSPOSE = register(
@@ -1321,12 +1325,16 @@ def squeeze(x: Any, axis: Any = None) -> Any:
 
 
 def _sum_to_impl(x: Any, shape: tuple[int, ...]) -> Any:
-    lead = np.ndim(x) - len(shape)
+    if type(x) is float:
+        return x
+    xshape = x.shape
+    lead = len(xshape) - len(shape)
     axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and np.shape(x)[lead + i] != 1
+        lead + i for i, n in enumerate(shape) if n == 1 and xshape[lead + i] != 1
     )
-    out = np.sum(x, axis=axes, keepdims=True) if axes else x
-    return np.reshape(out, shape) if lead else out
+    # the ndarray methods: np.sum(x, axis=tuple) costs 3 µs against the method's 1
+    out = x.sum(axis=axes, keepdims=True) if axes else x
+    return out.reshape(shape) if lead else out
 
 
 def _batched_broadcast_to(d: Any, x: Any, shape: tuple[int, ...]) -> Any:
