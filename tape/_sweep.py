@@ -63,26 +63,30 @@ def sweep(
     adjoint[target] = seed
     reached = [s for s in sources if 0 <= s <= target]
     stop = min(reached) if reached else target + 1
+    rows = ROWS
     for i in range(target, stop - 1, -1):
         g = adjoint[i]
         if g is None:
             continue
         p, slots, params, inputs, ans = records[i]
-        prim = ROWS[p]
+        prim = rows[p]
+        vjp, variadic, broadcasts = prim.vjp, prim.variadic, prim.broadcasts
         for k, s in enumerate(slots):
             if s < 0:
                 continue  # a constant: no adjoint to accumulate
             # the rule for input k: v̄ₛ += (vᵢ's cotangent pulled back through prim)
-            rule = prim.vjp[0] if prim.variadic else prim.vjp[k]
+            rule = vjp[0] if variadic else vjp[k]
             if rule is None:
                 continue
-            if prim.variadic:
+            if variadic:
                 ct = rule(g, ans, *inputs, argnum=k, **(params or {}))
+            elif params:
+                ct = rule(g, ans, *inputs, **params)
             else:
-                ct = rule(g, ans, *inputs, **params) if params else rule(g, ans, *inputs)
+                ct = rule(g, ans, *inputs)
             if ct is None:
                 continue
-            if prim.broadcasts and type(ct) is not float:
+            if broadcasts and type(ct) is not float:
                 ct = unbroadcast(ct, inputs[k])
             if check_finite and not np.all(np.isfinite(_plain(ct))):
                 raise FloatingPointError(

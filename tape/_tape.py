@@ -325,6 +325,14 @@ class Tape(Recorder):
             _shaped_like(adjoints[i] if 0 <= i < len(adjoints) else None, s)
             for i, s in zip(self._source_slots, srcs, strict=True)
         ]
+        # one array may be the adjoint of several sources (add's rule hands g to both
+        # inputs) or the caller's own seed: never hand out writable aliases of each other
+        seen = {id(output_gradient)}
+        for j, g in enumerate(grads):
+            if type(g) is np.ndarray:
+                if id(g) in seen:
+                    grads[j] = g = g.copy()
+                seen.add(id(g))
         if not self.persistent:
             self._free()
         if any(t is not self and t._state == "active" for t in _STACK.get()):

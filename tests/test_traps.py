@@ -339,3 +339,18 @@ def test_printing_a_tape_of_matrices_keeps_one_line_per_record() -> None:
     assert "⟨3×2 bool, 3 true⟩" in str(t)
     dot = t.to_dot()
     assert all(line.rstrip().endswith(("{", "}", ";")) for line in dot.splitlines()), dot
+
+
+# ----- gradients handed out are never aliases of each other -----------------------------------
+
+
+def test_gradients_of_a_sum_are_not_aliases_of_each_other_or_of_the_seed() -> None:
+    a, b = tp.Var(np.ones(3)), tp.Var(np.ones(3))
+    seed = np.array([1.0, 2.0, 3.0])
+    with tp.Tape() as t:
+        y = a + b  # add's rule hands the same cotangent to both inputs
+    ga, gb = t.gradient(y, [a, b], output_gradient=seed)
+    assert isinstance(ga, np.ndarray) and isinstance(gb, np.ndarray)
+    assert not np.shares_memory(ga, gb) and not np.shares_memory(ga, seed)
+    ga[0] = 100.0  # writing one gradient changes neither the other nor the caller's seed
+    assert gb[0] == 1.0 and seed[0] == 1.0
