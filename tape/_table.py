@@ -769,7 +769,9 @@ MEAN = register(
         impl=_reduce_impl(np.mean),
         vjp=(
             lambda g, ans, x, axis, keepdims: (
-                _unreduce(g, x, axis, keepdims) * (1.0 / _count(x, ans))
+                np.full(x.shape, g / x.size)  # plain, a full mean: one fill
+                if type(g) is float and type(x) is np.ndarray
+                else _unreduce(g, x, axis, keepdims) * (1.0 / _count(x, ans))
             ),
         ),
         jvp=(lambda dx, ans, x, axis, keepdims: mean(dx, axis=axis, keepdims=keepdims),),
@@ -1050,6 +1052,8 @@ def _mT(v: Any) -> Any:
 
 
 def _matmul_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    if type(g) is np.ndarray and type(y) is np.ndarray and y.ndim >= 2 and ndim(x) >= 2:
+        return g @ y.swapaxes(-1, -2)  # plain matrices (the sweep of most models): NumPy
     if ndim(y) == 1:
         if ndim(x) == 1:
             return g * y  # (n,) @ (n,) is a dot product
@@ -1060,6 +1064,8 @@ def _matmul_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 
 def _matmul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
+    if type(g) is np.ndarray and type(x) is np.ndarray and x.ndim >= 2 and ndim(y) >= 2:
+        return x.swapaxes(-1, -2) @ g  # plain matrices: NumPy directly
     if ndim(x) == 1:
         if ndim(y) == 1:
             return g * x
