@@ -228,6 +228,30 @@ def _reduction(row: Primitive, doc: str) -> Reduction:
     return cast(Reduction, f)
 
 
+def _weighted_reduction(
+    name: str, impl: Callable[..., Any], weight: Callable[[Any, Any, Axis], Any]
+) -> Primitive:
+    """A reduction row from its derivative: ``weight(ans, x, axis)``, ∂out/∂xᵢ for every
+    element of x (the share of a maximum, the product of the others). Its VJP spreads the
+    cotangent back over the reduced axes and multiplies; its JVP reduces ẋ·weight by a sum.
+    """
+    return Primitive(
+        name,
+        impl=impl,
+        vjp=(
+            lambda g, ans, x, axis, keepdims: (
+                _unreduce(g, x, axis, keepdims) * weight(ans, x, axis)
+            ),
+        ),
+        jvp=(
+            lambda dx, ans, x, axis, keepdims: sum(
+                dx * weight(ans, x, axis), axis=axis, keepdims=keepdims
+            ),
+        ),
+        notation=name + "({0}{p})",
+    )
+
+
 # ----- arithmetic (binary ops broadcast; the sweep sums cotangents back to each shape) ------
 
 
@@ -792,38 +816,14 @@ def _extremum_share(ans: Any, x: Any, axis: Axis) -> Any:
     return hit / np.sum(hit, axis=axis, keepdims=True)
 
 
-MAX = register(
-    Primitive(
-        "max",
-        impl=_reduce_impl(np.max),
-        vjp=(
-            lambda g, ans, x, axis, keepdims: (
-                _unreduce(g, x, axis, keepdims) * _extremum_share(ans, x, axis)
-            ),
-        ),
-        jvp=(
-            lambda dx, ans, x, axis, keepdims: sum(
-                dx * _extremum_share(ans, x, axis), axis=axis, keepdims=keepdims
-            ),
-        ),
-        notation="max({0}{p})",
-    )
-)
+MAX = register(_weighted_reduction("max", _reduce_impl(np.max), _extremum_share))
 max: Reduction = _reduction(
     MAX,
     "Maximum over ``axis`` (all by default). Tied maxima share the gradient equally "
     "(PyTorch's ``amax`` and JAX's ``reduce_max``).",
 )
 
-MIN = register(
-    Primitive(
-        "min",
-        impl=_reduce_impl(np.min),
-        vjp=MAX.vjp,
-        jvp=MAX.jvp,
-        notation="min({0}{p})",
-    )
-)
+MIN = register(_weighted_reduction("min", _reduce_impl(np.min), _extremum_share))
 min: Reduction = _reduction(
     MIN,
     "Minimum over ``axis`` (all by default). Tied minima share the gradient equally "
@@ -865,20 +865,8 @@ def _prod_others_masked(x: Any, axis: tuple[int, ...] | int) -> Any:
 
 
 PROD = register(
-    Primitive(
-        "prod",
-        impl=_reduce_impl(np.prod),
-        vjp=(
-            lambda g, ans, x, axis, keepdims: (
-                _unreduce(g, x, axis, keepdims) * _prod_others(x, ans, axis)
-            ),
-        ),
-        jvp=(
-            lambda dx, ans, x, axis, keepdims: sum(
-                dx * _prod_others(x, ans, axis), axis=axis, keepdims=keepdims
-            ),
-        ),
-        notation="prod({0}{p})",
+    _weighted_reduction(
+        "prod", _reduce_impl(np.prod), lambda ans, x, axis: _prod_others(x, ans, axis)
     )
 )
 prod: Reduction = _reduction(
