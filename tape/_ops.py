@@ -47,6 +47,34 @@ Order: TypeAlias = Literal["C", "F", "A", "K"]  # NumPy's; tape values take "C" 
 Nested: TypeAlias = "float | list[Nested]"  # what ``tolist`` gives: floats in nested lists
 
 
+_SERIALISE = (
+    "serialising writes the plain values out, which leaves the tape; call v.value.{0}(...)."
+)
+_MEMORY = (
+    "memory layout is not part of a tape value (a tape may share it); use v.value.{0} of "
+    "the plain array."
+)
+
+
+def _refused(v: object, name: str, why: str) -> str:
+    """The message for an ndarray method or attribute that tape values refuse (``why`` may
+    name the value's kind as ``{kind}``)."""
+    kind = type(v).__name__
+    return f"ndarray.{name} is not supported on tape {kind}s: {why.format(kind=kind)}"
+
+
+def _refusal(name: str, why: str, reason: str) -> Callable[..., NoReturn]:
+    """An ndarray method that tape values refuse: it raises ``TypeError`` saying ``why``
+    and what to use instead."""
+
+    def refused(self: object, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError(_refused(self, name, why))
+
+    refused.__name__ = refused.__qualname__ = name
+    refused.__doc__ = f"Not supported: raises ``TypeError`` ({reason})."
+    return refused
+
+
 class Operators:
     """Arithmetic, comparisons, reductions, shape methods and NumPy protocols."""
 
@@ -290,17 +318,13 @@ class Operators:
         x = self._floats("cumsum", dtype, out)
         return P.cumsum(x, None if axis is None else operator.index(axis))
 
-    def cumprod(self, *args: object, **kwargs: object) -> NoReturn:
-        """Not supported: raises ``TypeError`` (see the message for what to use)."""
-        raise TypeError(
-            _refused(
-                self,
-                "cumprod",
-                "its derivative at zeros needs the products of the other elements, which "
-                "tape does not implement for running products. For positive values use "
-                "(v.log().cumsum()).exp(); for one product, v.prod(axis).",
-            )
-        )
+    cumprod = _refusal(
+        "cumprod",
+        "its derivative at zeros needs the products of the other elements, which tape does not "
+        "implement for running products. For positive values use (v.log().cumsum()).exp(); for "
+        "one product, v.prod(axis).",
+        "see the message for what to use",
+    )
 
     def clip(
         self,
@@ -641,166 +665,122 @@ class Operators:
 
     # ----- in-place and memory-level ndarray methods: refused, saying what to use --------
 
-    def fill(self, *args: object, **kwargs: object) -> NoReturn:
-        """Not supported: raises ``TypeError`` (a Var's value is immutable)."""
-        raise TypeError(
-            _refused(
-                self,
-                "fill",
-                f"it writes into the array, and a {type(self).__name__}'s value is immutable "
-                "(a tape may hold it). Make a new value: tp.Var(np.full(v.shape, x)), or "
-                "v * 0.0 + x on the tape; or reassign v.value outside a tape.",
-            )
-        )
+    fill = _refusal(
+        "fill",
+        "it writes into the array, and a {kind}'s value is immutable (a tape may hold it). Make a "
+        "new value: tp.Var(np.full(v.shape, x)), or v * 0.0 + x on the tape; or reassign v.value "
+        "outside a tape.",
+        "a Var's value is immutable",
+    )
 
-    def sort(self, *args: object, **kwargs: object) -> NoReturn:
-        """Not supported: raises ``TypeError`` (it sorts in place)."""
-        raise TypeError(
-            _refused(
-                self,
-                "sort",
-                "it sorts in place, and the value is immutable. Sort into a new value, "
-                "differentiably: np.take_along_axis(v, v.argsort(axis), axis), or "
-                "v[v.argsort()] for one axis.",
-            )
-        )
+    sort = _refusal(
+        "sort",
+        "it sorts in place, and the value is immutable. Sort into a new value, differentiably: "
+        "np.take_along_axis(v, v.argsort(axis), axis), or v[v.argsort()] for one axis.",
+        "it sorts in place",
+    )
 
-    def partition(self, *args: object, **kwargs: object) -> NoReturn:
-        """Not supported: raises ``TypeError`` (it partitions in place)."""
-        raise TypeError(
-            _refused(
-                self,
-                "partition",
-                "it partitions in place, and the value is immutable. Use "
-                "np.take_along_axis(v, v.argpartition(kth, axis), axis), or "
-                "v[v.argpartition(kth)] for one axis.",
-            )
-        )
+    partition = _refusal(
+        "partition",
+        "it partitions in place, and the value is immutable. Use np.take_along_axis(v, "
+        "v.argpartition(kth, axis), axis), or v[v.argpartition(kth)] for one axis.",
+        "it partitions in place",
+    )
 
-    def resize(self, *args: object, **kwargs: object) -> NoReturn:
-        """Not supported: raises ``TypeError`` (it resizes in place)."""
-        raise TypeError(
-            _refused(
-                self,
-                "resize",
-                "it changes the array (and its size) in place, and the value is immutable. "
-                "Use v.reshape(...) for a new shape of the same size, v.repeat(...) or "
-                "tp.concatenate to grow it, or np.resize(v.value, ...) to leave the tape.",
-            )
-        )
+    resize = _refusal(
+        "resize",
+        "it changes the array (and its size) in place, and the value is immutable. Use "
+        "v.reshape(...) for a new shape of the same size, v.repeat(...) or tp.concatenate to grow "
+        "it, or np.resize(v.value, ...) to leave the tape.",
+        "it resizes in place",
+    )
 
-    def put(self, *args: object, **kwargs: object) -> NoReturn:
-        """Not supported: raises ``TypeError`` (it writes in place)."""
-        raise TypeError(
-            _refused(
-                self,
-                "put",
-                "it writes into the array, and the value is immutable. Replace elements "
-                "into a new value with tp.where(mask, new, v) (differentiable in both), "
-                "or build it with tp.concatenate / tp.stack.",
-            )
-        )
+    put = _refusal(
+        "put",
+        "it writes into the array, and the value is immutable. Replace elements into a new value "
+        "with tp.where(mask, new, v) (differentiable in both), or build it with tp.concatenate / "
+        "tp.stack.",
+        "it writes in place",
+    )
 
-    def itemset(self, *args: object, **kwargs: object) -> NoReturn:
-        """Not supported: raises ``TypeError`` (it writes in place; gone in NumPy 2)."""
-        raise TypeError(
-            _refused(
-                self,
-                "itemset",
-                "it writes into the array, and the value is immutable. Use "
-                "tp.where(mask, new, v) for a new value.",
-            )
-        )
+    itemset = _refusal(
+        "itemset",
+        "it writes into the array, and the value is immutable. Use tp.where(mask, new, v) for a "
+        "new value.",
+        "it writes in place; gone in NumPy 2",
+    )
 
-    def setfield(self, *args: object, **kwargs: object) -> NoReturn:
-        """Not supported: raises ``TypeError`` (it writes raw memory)."""
-        raise TypeError(
-            _refused(self, "setfield", "it writes raw memory in place; the value is immutable.")
-        )
+    setfield = _refusal(
+        "setfield",
+        "it writes raw memory in place; the value is immutable.",
+        "it writes raw memory",
+    )
 
-    def getfield(self, *args: object, **kwargs: object) -> NoReturn:
-        """Not supported: raises ``TypeError`` (it reads raw memory)."""
-        raise TypeError(
-            _refused(
-                self,
-                "getfield",
-                "it reinterprets raw memory, which has no derivative; use v.astype(dtype) "
-                "for a differentiable cast, or v.value.getfield(...) to leave the tape.",
-            )
-        )
+    getfield = _refusal(
+        "getfield",
+        "it reinterprets raw memory, which has no derivative; use v.astype(dtype) for a "
+        "differentiable cast, or v.value.getfield(...) to leave the tape.",
+        "it reads raw memory",
+    )
 
-    def setflags(self, *args: object, **kwargs: object) -> NoReturn:
-        """Not supported: raises ``TypeError`` (a Var's value stays read-only)."""
-        raise TypeError(
-            _refused(
-                self,
-                "setflags",
-                "the value stays read-only while a tape may hold it; np.array(v.value) is "
-                "a writable copy.",
-            )
-        )
+    setflags = _refusal(
+        "setflags",
+        "the value stays read-only while a tape may hold it; np.array(v.value) is a writable copy.",
+        "a Var's value stays read-only",
+    )
 
-    def byteswap(self, *args: object, **kwargs: object) -> NoReturn:
-        """Not supported: raises ``TypeError`` (byte order has no derivative)."""
-        raise TypeError(
-            _refused(
-                self,
-                "byteswap",
-                "byte order is memory representation, which has no derivative; use "
-                "v.value.byteswap() to leave the tape.",
-            )
-        )
+    byteswap = _refusal(
+        "byteswap",
+        "byte order is memory representation, which has no derivative; use v.value.byteswap() to "
+        "leave the tape.",
+        "byte order has no derivative",
+    )
 
-    def view(self, *args: object, **kwargs: object) -> NoReturn:
-        """Not supported: raises ``TypeError`` (a view reinterprets memory)."""
-        raise TypeError(
-            _refused(
-                self,
-                "view",
-                "a view reinterprets the value's memory. Use v.astype(dtype) for a "
-                "differentiable cast, v.reshape(...) for a new shape, or v.value.view(...) "
-                "to leave the tape.",
-            )
-        )
+    view = _refusal(
+        "view",
+        "a view reinterprets the value's memory. Use v.astype(dtype) for a differentiable cast, "
+        "v.reshape(...) for a new shape, or v.value.view(...) to leave the tape.",
+        "a view reinterprets memory",
+    )
 
-    def tobytes(self, *args: object, **kwargs: object) -> NoReturn:
-        """Not supported: raises ``TypeError`` (serialise ``v.value``)."""
-        raise TypeError(_refused(self, "tobytes", _SERIALISE.format("tobytes")))
+    tobytes = _refusal(
+        "tobytes",
+        _SERIALISE.format("tobytes"),
+        "serialise ``v.value``",
+    )
 
-    def tofile(self, *args: object, **kwargs: object) -> NoReturn:
-        """Not supported: raises ``TypeError`` (serialise ``v.value``)."""
-        raise TypeError(_refused(self, "tofile", _SERIALISE.format("tofile")))
+    tofile = _refusal(
+        "tofile",
+        _SERIALISE.format("tofile"),
+        "serialise ``v.value``",
+    )
 
-    def dump(self, *args: object, **kwargs: object) -> NoReturn:
-        """Not supported: raises ``TypeError`` (serialise ``v.value``)."""
-        raise TypeError(_refused(self, "dump", _SERIALISE.format("dump")))
+    dump = _refusal(
+        "dump",
+        _SERIALISE.format("dump"),
+        "serialise ``v.value``",
+    )
 
-    def dumps(self, *args: object, **kwargs: object) -> NoReturn:
-        """Not supported: raises ``TypeError`` (serialise ``v.value``)."""
-        raise TypeError(_refused(self, "dumps", _SERIALISE.format("dumps")))
+    dumps = _refusal(
+        "dumps",
+        _SERIALISE.format("dumps"),
+        "serialise ``v.value``",
+    )
 
-    def choose(self, *args: object, **kwargs: object) -> NoReturn:
-        """Not supported: raises ``TypeError`` (the receiver holds indices)."""
-        raise TypeError(
-            _refused(
-                self,
-                "choose",
-                "the array it is called on holds indices, which have no derivative. Use "
-                "tp.where(condition, a, b), or index the stacked choices with plain "
-                "integers: tp.stack(choices)[idx, np.arange(n)].",
-            )
-        )
+    choose = _refusal(
+        "choose",
+        "the array it is called on holds indices, which have no derivative. Use "
+        "tp.where(condition, a, b), or index the stacked choices with plain integers: "
+        "tp.stack(choices)[idx, np.arange(n)].",
+        "the receiver holds indices",
+    )
 
-    def searchsorted(self, *args: object, **kwargs: object) -> NoReturn:
-        """Not supported: raises ``TypeError`` (insertion indices have no derivative)."""
-        raise TypeError(
-            _refused(
-                self,
-                "searchsorted",
-                "insertion indices have no derivative; use np.searchsorted(v.value, ...) "
-                "(plain integers, usable as indices of v).",
-            )
-        )
+    searchsorted = _refusal(
+        "searchsorted",
+        "insertion indices have no derivative; use np.searchsorted(v.value, ...) (plain integers, "
+        "usable as indices of v).",
+        "insertion indices have no derivative",
+    )
 
     @property
     def base(self) -> NoReturn:
@@ -872,20 +852,6 @@ class Operators:
         kwargs: dict[str, object],
     ) -> object:
         return P.array_function(func, args, kwargs)
-
-
-_SERIALISE = (
-    "serialising writes the plain values out, which leaves the tape; call v.value.{0}(...)."
-)
-_MEMORY = (
-    "memory layout is not part of a tape value (a tape may share it); use v.value.{0} of "
-    "the plain array."
-)
-
-
-def _refused(v: object, name: str, why: str) -> str:
-    """The message for an ndarray method or attribute that tape values refuse."""
-    return f"ndarray.{name} is not supported on tape {type(v).__name__}s: {why}"
 
 
 def _no_out(name: str, out: object) -> None:
