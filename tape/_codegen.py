@@ -29,7 +29,7 @@ import numpy as np
 
 from . import _table as P
 from ._core import INPUT, Record, _plain, canonical
-from ._rows import ROWS
+from ._rows import OUT, ROWS
 from ._sweep import unbroadcast
 
 
@@ -81,7 +81,7 @@ def generate(records: list[Record], inputs: list[int], output: int) -> tuple[str
 
     # The reverse sweep, with the bookkeeping done now: which adjoints exist at each line.
     y = output
-    ans_y = records[y][4]
+    ans_y = records[y][OUT]
     ns["ONE"] = 1.0 if type(ans_y) is float else np.ones_like(_plain(ans_y))
     bwd = [f"a{y} = ONE"]
     have = {y}
@@ -116,7 +116,7 @@ def generate(records: list[Record], inputs: list[int], output: int) -> tuple[str
         if s in have:
             outs.append(f"a{s}")
         else:
-            ns[f"Z{k}"] = _zero_like(records[s][4] if 0 <= s < len(records) else 0.0)
+            ns[f"Z{k}"] = _zero_like(records[s][OUT] if 0 <= s < len(records) else 0.0)
             outs.append(f"Z{k}")
     params_list = ", ".join(f"x{k}" for k in range(len(inputs)))
     body = fwd + bwd + [f"return v{y}, ({', '.join(outs)}{',' if len(outs) == 1 else ''})"]

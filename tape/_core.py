@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import numpy as np
 
 from . import _format
-from ._rows import ROWS, Array, Primitive
+from ._rows import OUT, PRIM, ROWS, Array, Primitive
 
 if TYPE_CHECKING:
     from ._dual import Dual
@@ -236,7 +236,7 @@ class Recorder:
         slot = self._slot_of(v)
         if slot < 0:
             slot = self._watch(v, _peel(v))._slot
-        value = self._records[slot][4]
+        value = self._records[slot][OUT]
         self._records.append((row.index, (slot,), {"kind": kind}, (value,), result))
 
     def _name_slot(self, slot: int, name: str | None) -> None:
@@ -480,7 +480,7 @@ def bind2(prim: Primitive, x: Any, y: Any) -> Any:
             found = tape._leaves.get(id(x))
             if found is not None and found[0] is x:
                 sx = found[1]
-                xv = tape._records[sx][4]
+                xv = tape._records[sx][OUT]
             else:
                 xv, sx = x._value, -2
         else:
@@ -496,7 +496,7 @@ def bind2(prim: Primitive, x: Any, y: Any) -> Any:
             found = tape._leaves.get(id(y))
             if found is not None and found[0] is y:
                 sy = found[1]
-                yv = tape._records[sy][4]
+                yv = tape._records[sy][OUT]
             else:
                 yv, sy = y._value, -2
         else:
@@ -669,7 +669,7 @@ def _check_finite_value(
         return
     v = _plain(ans)
     if isinstance(v, float | np.ndarray) and not np.all(np.isfinite(v)):
-        n_ops = 1 + sum(1 for r in tape._records if r[0] != INPUT.index)
+        n_ops = 1 + sum(1 for r in tape._records if r[PRIM] != INPUT.index)
         raise FloatingPointError(
             f"record {slot} ({prim.name}; v{_format.subscript(n_ops)} in print(t)) produced a "
             f"non-finite value {_brief(v)} from inputs "

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ._rows import ROWS
+from ._rows import PRIM, ROWS, SLOTS
 
 _SUB = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
 
@@ -52,7 +52,7 @@ def _summary(v: np.ndarray[Any, Any]) -> str:
 def textbook_names(records: list[Any], labels: dict[int, str] | None = None) -> list[str]:
     """v₋ₙ₊₁ … v₀ for the inputs in order of appearance, then v₁, v₂, … for operations;
     a slot with a label (a Var's name) gets the label instead."""
-    is_input = [ROWS[r[0]].name == "input" and not r[1] for r in records]
+    is_input = [ROWS[r[PRIM]].name == "input" and not r[SLOTS] for r in records]
     k_in, k_op = 1 - sum(is_input), 1
     names = []
     for leaf in is_input:

@@ -27,7 +27,7 @@ from . import _table as P
 from ._codegen import TapeInvalidated, build, guard_message
 from ._core import _LEVELS, INPUT, Record, _plain, bind, call
 from ._dual import Dual, make_dual
-from ._rows import ROWS, Array, Value
+from ._rows import OUT, ROWS, Array, Value
 from ._sweep import batched_vjp, forward_sweep, sweep
 from ._var import Var, as_value
 
@@ -54,7 +54,7 @@ class Program:
         self._records = records[:end]
         self._inputs = inputs
         self._outputs = outputs
-        self._shapes = [np.shape(records[s][4]) if s >= 0 else None for s in inputs]
+        self._shapes = [np.shape(records[s][OUT]) if s >= 0 else None for s in inputs]
         self._compiled: Callable[..., Any] | None = None
         self._source: str | None = None
 
@@ -116,7 +116,7 @@ class Program:
     def __call__(self, *xs: Value) -> Any:
         """The outputs at new inputs (one value, or a list for several outputs)."""
         recs = self.replay(*xs)
-        outs = [_plain(recs[s][4]) for s in self._outputs]
+        outs = [_plain(recs[s][OUT]) for s in self._outputs]
         return outs[0] if len(outs) == 1 else outs
 
     def value_and_grad(self, *xs: Value) -> tuple[Value, tuple[Value, ...]]:
@@ -158,7 +158,7 @@ class Program:
         compiled code does, interpreted; kept as its reference)."""
         recs = self.replay(*xs)
         y = self._outputs[0]
-        ans = recs[y][4]
+        ans = recs[y][OUT]
         if np.shape(_plain(ans)) != ():
             raise ValueError(f"value_and_grad needs a scalar output; it has shape {np.shape(ans)}")
         adj = sweep(recs, y, _one(ans), self._inputs)
@@ -189,7 +189,7 @@ class Program:
         xs, vs = self._pack(primals), self._pack(tangents)
         recs = self.replay(*xs)
         tan = forward_sweep(recs, self._tangents(vs))
-        outs = [self._zero_if_none(tan[s], recs[s][4]) for s in self._outputs]
+        outs = [self._zero_if_none(tan[s], recs[s][OUT]) for s in self._outputs]
         return outs[0] if len(outs) == 1 else outs
 
     def jacobian(self, *xs: Value) -> Array:
@@ -198,7 +198,7 @@ class Program:
         else one reverse sweep carrying all output seeds — over one replay either way."""
         recs = self.replay(*xs)
         y, x = self._outputs[0], self._inputs[0]
-        out_shape, in_shape = np.shape(_plain(recs[y][4])), self._shapes[0] or ()
+        out_shape, in_shape = np.shape(_plain(recs[y][OUT])), self._shapes[0] or ()
         n, m = math.prod(in_shape), math.prod(out_shape)
         if x < 0 or x > y:  # the output does not depend on this input
             return np.zeros(out_shape + in_shape)

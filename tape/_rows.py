@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -85,6 +85,15 @@ class Primitive:
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
 
+
+PRIM: Final = 0
+SLOTS: Final = 1
+PARAMS: Final = 2
+INPUTS: Final = 3
+OUT: Final = 4
+"""A record's fields by position (primitive index, input slots, params, input values,
+output value), for reading records by name: they stay plain tuples, which the garbage
+collector stops tracking."""
 
 ROWS: list[Primitive] = []
 """Every row ever made, by ``Primitive.index``. A record names its primitive by this index:

@@ -16,7 +16,7 @@ from . import _format
 from ._core import _plain
 from ._format import subscript as subscript
 from ._format import textbook_names as textbook_names
-from ._rows import ROWS
+from ._rows import PRIM, ROWS, SLOTS
 
 
 def fmt_value(v: Any) -> str:
@@ -101,7 +101,7 @@ def show_tape(
     if not records:
         return f"Wengert list: empty (tape {state})"
     head, rows = table(records, adjoints, labels, tangents)
-    n_inputs = sum(1 for r in records if not r[1] and ROWS[r[0]].name == "input")
+    n_inputs = sum(1 for r in records if not r[SLOTS] and ROWS[r[PRIM]].name == "input")
     saved = _saved_bytes(records)
     show_bytes = sum(saved) > 0
     if show_bytes:

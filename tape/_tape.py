@@ -51,7 +51,7 @@ from ._core import (
 )
 from ._dual import Dual
 from ._program import Program
-from ._rows import ROWS, Array, Value
+from ._rows import OUT, PRIM, ROWS, Array, Value
 from ._sweep import Step, batched_vjp, forward_sweep, sweep
 from ._var import Var
 
@@ -143,7 +143,7 @@ class Tape(Recorder):
             kind = params["kind"]
             if kind.split("(")[0] in ("float", "int", "item", "tolist"):  # numbers for Python
                 src = slots[0]
-                what = ROWS[self._records[src][0]].name
+                what = ROWS[self._records[src][PRIM]].name
                 call = kind if kind.endswith(")") else kind + "()"
                 return f"{call} of {self._label(src)} ({what}), at record {i}"
         return None
@@ -198,7 +198,7 @@ class Tape(Recorder):
         in_slots: list[int] = []
         for x in inputs:
             slot = self._slot_of(x)
-            if slot >= 0 and self._records[slot][0] != INPUT.index:
+            if slot >= 0 and self._records[slot][PRIM] != INPUT.index:
                 raise ValueError(f"compile: input {len(in_slots)} is not an input of the tape")
             in_slots.append(slot)
         out_slots: list[int] = []
@@ -378,7 +378,7 @@ class Tape(Recorder):
                 )
             # a Var with no history (a source handed back unchanged): an input of this tape
             tslot = self._watch(target, target._value)._slot
-        ans = self._records[tslot][4]
+        ans = self._records[tslot][OUT]
         tshape = np.shape(_plain(ans))
         if seed is None:
             if tshape != ():
@@ -532,9 +532,9 @@ class Tape(Recorder):
         given: dict[int, Any] = {}
         for x, d in tangents.items():
             slot = self._slot_of(x)
-            if slot < 0 or self._records[slot][0] != INPUT.index:
+            if slot < 0 or self._records[slot][PRIM] != INPUT.index:
                 raise ValueError("forward_trace: the tangents must be given for inputs of the tape")
-            dv = _as_seed(d, _plain(self._records[slot][4]))
+            dv = _as_seed(d, _plain(self._records[slot][OUT]))
             if np.shape(dv) != x.shape:
                 raise ValueError(
                     f"forward_trace: a tangent of shape {np.shape(dv)} for an input of shape "
@@ -543,7 +543,7 @@ class Tape(Recorder):
             given[slot] = dv
         dots = forward_sweep(self._records, given)
         out = [
-            _zeros_like(_plain(r[4])) if d is None else _plain(d)
+            _zeros_like(_plain(r[OUT])) if d is None else _plain(d)
             for d, r in zip(dots, self._records, strict=True)
         ]
         self._tangents = out
