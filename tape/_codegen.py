@@ -29,7 +29,7 @@ import numpy as np
 
 from . import _table as P
 from ._core import INPUT, Record, _plain, canonical
-from ._rows import OUT, ROWS
+from ._rows import OUT, PRIM, ROWS
 from ._sweep import unbroadcast
 
 
@@ -71,7 +71,7 @@ def generate(records: list[Record], inputs: list[int], output: int) -> tuple[str
         if row is P.GUARD:
             ns[f"E{i}"] = ans
             kind = (params or {}).get("kind", "?")
-            made = ROWS[records[slots[0]][0]].name
+            made = ROWS[records[slots[0]][PRIM]].name
             ns[f"G{i}"] = _guard_failed(i, kind, slots[0], made, ans)
             fwd.append(f"g{i} = {expr}")
             fwd.append(f"if not _same(g{i}, E{i}): G{i}(g{i})")

@@ -216,7 +216,7 @@ class Recorder:
         """This tape's leaf for the Var ``x`` (made on first use), holding ``inner``."""
         found = self._leaves.get(id(x))
         if found is not None and found[0] is x:
-            return self._var_at(found[1], self._records[found[1]][4])
+            return self._var_at(found[1], self._records[found[1]][OUT])
         if x._slot < -1:
             _warn_outside(x)
         leaf = self._append(INPUT, (), None, (), inner)
@@ -303,7 +303,7 @@ def _seen_by(tape: Recorder | None, a: Any) -> Any:
         return a
     found = tape._leaves.get(id(a))
     if found is not None and found[0] is a:
-        return tape._var_at(found[1], tape._records[found[1]][4])
+        return tape._var_at(found[1], tape._records[found[1]][OUT])
     return _peel(a)
 
 

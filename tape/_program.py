@@ -27,7 +27,7 @@ from . import _table as P
 from ._codegen import TapeInvalidated, build, guard_message
 from ._core import _LEVELS, INPUT, Record, _plain, bind, call
 from ._dual import Dual, make_dual
-from ._rows import OUT, ROWS, Array, Value
+from ._rows import OUT, PRIM, ROWS, Array, Value
 from ._sweep import batched_vjp, forward_sweep, sweep
 from ._var import Var, as_value
 
@@ -106,7 +106,7 @@ class Program:
             else:
                 v = call(prim, args, params or {})
             if prim is P.GUARD and not _same(_plain(v), ans):
-                made = ROWS[self._records[slots[0]][0]].name
+                made = ROWS[self._records[slots[0]][PRIM]].name
                 kind = params["kind"] if params else "?"
                 raise guard_message(i, kind, slots[0], made, ans, _plain(v))
             values[i] = v
@@ -143,7 +143,7 @@ class Program:
         return self._source
 
     def _check_scalar_output(self) -> None:
-        shape = np.shape(_plain(self._records[self._outputs[0]][4]))
+        shape = np.shape(_plain(self._records[self._outputs[0]][OUT]))
         if shape != ():
             raise ValueError(f"value_and_grad needs a scalar output; it has shape {shape}")
 
