@@ -94,6 +94,22 @@ def is_dual(v: object) -> bool:
     return type(v) is _DUAL
 
 
+_ESCAPES: dict[int, str] = {}
+"""Level of a Dual -> how a value of that level left forward mode for Python as a number
+(``float(d)``): forward mode has no tape to keep it on, so the transform that made the level
+asks here when its function returns a plain value."""
+
+
+def note_escape(level: int, how: str) -> None:
+    """Remember that a Dual of ``level`` was turned into a Python number (``how``)."""
+    _ESCAPES.setdefault(level, how)
+
+
+def pop_escape(level: int) -> str | None:
+    """How a Dual of ``level`` left forward mode (and forget it), or None."""
+    return _ESCAPES.pop(level, None)
+
+
 def new_leaf(value: Any) -> Var:
     """``Var(value)``: a new leaf with no history."""
     return _VAR(value)

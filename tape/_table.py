@@ -30,7 +30,18 @@ from typing import TYPE_CHECKING, Any, Protocol, cast, overload
 import numpy as np
 import numpy.typing as npt
 
-from ._core import _STACK, _plain, bind, bind1, bind2, is_var, new_leaf, unwrap
+from ._core import (
+    _STACK,
+    _plain,
+    bind,
+    bind1,
+    bind2,
+    is_dual,
+    is_var,
+    new_leaf,
+    note_escape,
+    unwrap,
+)
 from ._rows import Array, Axis, Index, Primitive, Value, elementwise, register, self_adjoint
 
 if TYPE_CHECKING:
@@ -1489,6 +1500,8 @@ def guard(v: Any, kind: str) -> Any:
     stack = [t for t in _STACK.get() if t._state == "active"]
     if stack and is_var(v):
         stack[-1]._guard(v, kind, result, GUARD)
+    elif is_dual(v) and kind.split("(")[0] in ("float", "int", "item", "tolist"):
+        note_escape(v._level, f"{kind if kind.endswith(')') else kind + '()'} of a Dual")
     return result
 
 

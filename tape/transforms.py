@@ -30,7 +30,7 @@ from typing import Any, Literal, ParamSpec, Protocol, TypeAlias, TypeVar, overlo
 import numpy as np
 
 from . import _table as ops
-from ._core import _LEVELS, _STACK, _new_var, _plain, read_only
+from ._core import _LEVELS, _STACK, _new_var, _plain, pop_escape, read_only
 from ._dual import Dual, make_dual
 from ._rows import Array, Value
 from ._sweep import forward_sweep
@@ -294,8 +294,16 @@ def _forward_pass(
         for p, t in zip(primals, tangents, strict=True)
     ]
     out = f(*args, **(kwargs or {}))
+    escaped = pop_escape(level)
     if isinstance(out, Dual) and out._level == level:
         return out._primal, out._tangent, level
+    if escaped is not None and not isinstance(out, Var | Dual):
+        raise TypeError(
+            f"forward mode: the function returned a plain {type(out).__name__}, not a Dual, "
+            f"after a value left forward mode for Python ({escaped}): through float(), "
+            "int(), .item() or a math.* function, so its derivative would be lost. Keep the "
+            "computation on tape values (tp.exp(x), not math.exp(x))."
+        )
     return out, None, level
 
 

@@ -337,3 +337,32 @@ def test_hvp_needs_matching_forms() -> None:
         tp.hvp(xby, (np.ones(3), np.ones(2)), np.ones(3))  # type: ignore[call-overload]
     with pytest.raises(ValueError, match="2 primals but 1 tangents"):
         tp.hvp(xby, (np.ones(3), np.ones(2)), (np.ones(3),))
+
+
+# ----- forward mode: a value that left it for Python ---------------------------------------------
+
+FORWARD_ESCAPES: dict[str, Fn] = {
+    "float(x)": lambda x: float(x),
+    "math.exp(x)": lambda x: math.exp(x),
+    "x.item()": lambda x: (x * 2.0).item(),
+    "int(x)": lambda x: int(x) + 0.5,
+}
+
+
+@pytest.mark.parametrize("how", FORWARD_ESCAPES)
+def test_forward_mode_raises_when_the_value_left_it(how: str) -> None:
+    f = FORWARD_ESCAPES[how]
+    with pytest.raises(TypeError, match="left forward mode for Python"):
+        tp.jacfwd(f)(2.0)
+    with pytest.raises(TypeError, match="left forward mode for Python"):
+        tp.jvp(f, (2.0,), (1.0,))
+
+
+def test_forward_mode_control_flow_and_constants_are_fine() -> None:
+    # float() that only steers Python, and a constant function, are not escapes of the output
+    def relu_ish(x: Any) -> Any:
+        return x * 2.0 if float(x) > 0 else -x
+
+    assert tp.jvp(relu_ish, (2.0,), (1.0,)) == (4.0, 2.0)
+    assert tp.jvp(relu_ish, (-2.0,), (1.0,)) == (2.0, -1.0)
+    assert tp.jacfwd(lambda x: 3.0)(2.0) == 0.0
