@@ -345,6 +345,8 @@ def canonical(prim: Primitive, out: Any) -> Any:
     if not prim.differentiable:  # booleans of a comparison, a guard's outcome
         return out
     if t is np.ndarray:
+        if out.dtype.kind == "b":
+            return out  # a mask moved by a shape row (reshape, index): no derivative flows
         if out.dtype.kind != "f":
             raise TypeError(
                 f"{prim.name} gave dtype {out.dtype}: tape differentiates real floating-point "
@@ -355,7 +357,9 @@ def canonical(prim: Primitive, out: Any) -> Any:
         return out
     if isinstance(out, np.floating):
         return float(out) if out.dtype == np.float64 else np.asarray(out)
-    if isinstance(out, int | np.integer | np.bool_):
+    if isinstance(out, np.bool_):
+        return out  # one element of a mask
+    if isinstance(out, int | np.integer):
         return float(out)
     return out  # a box one level down (Var or Dual): already canonical
 

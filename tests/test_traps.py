@@ -354,3 +354,14 @@ def test_gradients_of_a_sum_are_not_aliases_of_each_other_or_of_the_seed() -> No
     assert not np.shares_memory(ga, gb) and not np.shares_memory(ga, seed)
     ga[0] = 100.0  # writing one gradient changes neither the other nor the caller's seed
     assert gb[0] == 1.0 and seed[0] == 1.0
+
+
+def test_a_recorded_mask_can_be_indexed_and_reshaped_on_a_tape() -> None:
+    x = tp.Var(np.array([1.0, -2.0, 3.0]))
+    with tp.Tape() as t:
+        m = x > 0
+        first = m[0]
+        column = m.reshape(3, 1)
+        y = tp.sum(tp.where(column[:, 0], x, 0.0)) + (x * m).sum()
+    assert bool(first) is True and column.shape == (3, 1)
+    np.testing.assert_array_equal(t.gradient(y, x), [2.0, 0.0, 2.0])
