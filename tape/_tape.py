@@ -103,8 +103,10 @@ class Tape(Recorder):
         self._adjoints: list[Any] | None = None
         self._swept_to = -1  # the earliest slot the last kept sweep reached
         self._tangents: list[Any] | None = None  # the last forward_trace
+        self._released = 0  # how many records gradient() freed
 
     def _free(self) -> None:
+        self._released = len(self._records)
         self._release()
         self._adjoints = None
         self._tangents = None
@@ -555,6 +557,8 @@ class Tape(Recorder):
         )
 
     def __repr__(self) -> str:
+        if self._state == "freed":  # len(t) is 0 now: say what it held
+            return f"<Tape freed, {self._released} records released by gradient()>"
         return f"<Tape {self._state}, {len(self._records)} records>"
 
     def show(self) -> None:

@@ -297,3 +297,13 @@ def test_draw_gives_an_svg_with_one_node_per_record(tmp_path: Path) -> None:
     assert (tmp_path / "tape.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="needs a path"):
         t.draw(format="png")  # type: ignore[call-overload]
+
+
+def test_a_freed_tape_says_what_it_held() -> None:
+    x = tp.Var(2.0)
+    with tp.Tape() as t:
+        y = tp.exp(x * x)
+    assert repr(t) == "<Tape done, 3 records>"
+    t.gradient(y, x)
+    assert len(t) == 0  # the records are gone ...
+    assert repr(t) == "<Tape freed, 3 records released by gradient()>"  # ... but not unsaid
