@@ -26,25 +26,41 @@ from ._sweep import Step as Step
 from ._table import SUPPORTED_NUMPY as SUPPORTED_NUMPY
 from ._table import abs as abs
 from ._table import add as add
+from ._table import arccos as arccos
+from ._table import arccosh as arccosh
+from ._table import arcsin as arcsin
+from ._table import arcsinh as arcsinh
+from ._table import arctan as arctan
+from ._table import arctan2 as arctan2
+from ._table import arctanh as arctanh
 from ._table import astype as astype
 from ._table import broadcast_to as broadcast_to
+from ._table import cbrt as cbrt
 from ._table import clip as clip
 from ._table import compress as compress
 from ._table import concatenate as concatenate
 from ._table import copy as copy
 from ._table import cos as cos
+from ._table import cosh as cosh
 from ._table import cumsum as cumsum
+from ._table import deg2rad as deg2rad
 from ._table import diagonal as diagonal
 from ._table import divide as divide
 from ._table import dot as dot
 from ._table import einsum as einsum
 from ._table import exp as exp
+from ._table import exp2 as exp2
 from ._table import expand_dims as expand_dims
 from ._table import expm1 as expm1
 from ._table import flip as flip
+from ._table import hypot as hypot
 from ._table import log as log
 from ._table import log1p as log1p
+from ._table import log2 as log2
+from ._table import log10 as log10
 from ._table import log_softmax as log_softmax
+from ._table import logaddexp as logaddexp
+from ._table import logaddexp2 as logaddexp2
 from ._table import logsumexp as logsumexp
 from ._table import matmul as matmul
 from ._table import max as max
@@ -57,6 +73,8 @@ from ._table import negative as negative
 from ._table import outer as outer
 from ._table import power as power
 from ._table import prod as prod
+from ._table import rad2deg as rad2deg
+from ._table import reciprocal as reciprocal
 from ._table import relu as relu
 from ._table import repeat as repeat
 from ._table import reshape as reshape
@@ -64,6 +82,7 @@ from ._table import round as round
 from ._table import sigmoid as sigmoid
 from ._table import sign as sign
 from ._table import sin as sin
+from ._table import sinh as sinh
 from ._table import softmax as softmax
 from ._table import softplus as softplus
 from ._table import split as split
@@ -116,32 +135,48 @@ __all__ = [
     "Var",
     "abs",
     "add",
+    "arccos",
+    "arccosh",
+    "arcsin",
+    "arcsinh",
+    "arctan",
+    "arctan2",
+    "arctanh",
     "astype",
     "broadcast_to",
+    "cbrt",
     "clip",
     "compress",
     "concatenate",
     "copy",
     "cos",
+    "cosh",
     "cumsum",
+    "deg2rad",
     "diagonal",
     "divide",
     "dot",
     "einsum",
     "exp",
+    "exp2",
     "expand_dims",
     "expm1",
     "flip",
     "grad",
     "hessian",
     "hvp",
+    "hypot",
     "jacfwd",
     "jacobian",
     "jacrev",
     "jvp",
     "log",
     "log1p",
+    "log2",
+    "log10",
     "log_softmax",
+    "logaddexp",
+    "logaddexp2",
     "logsumexp",
     "matmul",
     "max",
@@ -155,6 +190,8 @@ __all__ = [
     "power",
     "primitive",
     "prod",
+    "rad2deg",
+    "reciprocal",
     "relu",
     "repeat",
     "reshape",
@@ -162,6 +199,7 @@ __all__ = [
     "sigmoid",
     "sign",
     "sin",
+    "sinh",
     "softmax",
     "softplus",
     "split",

@@ -537,6 +537,127 @@ TAN = register(
 )
 tan: Unary = _unary(TAN, "Elementwise tangent.")
 
+
+# ----- more elementwise functions: each one declaration of its derivative ----------------------
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+
+
+def _unary_row(
+    name: str, math_fn: Callable[[float], float], np_fn: Callable[..., Any], partial: Any
+) -> Primitive:
+    """An elementwise unary row: NumPy's ufunc (``math`` on floats) and ``t ↦ t·f′``."""
+    return register(
+        elementwise(name, impl=_elementwise(math_fn, np_fn), partials=(partial,), notation="")
+    )
+
+
+SINH = _unary_row("sinh", math.sinh, np.sinh, lambda t, ans, x: t * cosh(x))
+COSH = _unary_row("cosh", math.cosh, np.cosh, lambda t, ans, x: t * sinh(x))
+ARCSIN = _unary_row("arcsin", math.asin, np.arcsin, lambda t, ans, x: divide(t, sqrt(1.0 - x * x)))
+ARCCOS = _unary_row("arccos", math.acos, np.arccos, lambda t, ans, x: -divide(t, sqrt(1.0 - x * x)))
+ARCTAN = _unary_row("arctan", math.atan, np.arctan, lambda t, ans, x: divide(t, 1.0 + x * x))
+ARCSINH = _unary_row(
+    "arcsinh", math.asinh, np.arcsinh, lambda t, ans, x: divide(t, sqrt(x * x + 1.0))
+)
+ARCCOSH = _unary_row(
+    "arccosh", math.acosh, np.arccosh, lambda t, ans, x: divide(t, sqrt(x * x - 1.0))
+)
+ARCTANH = _unary_row("arctanh", math.atanh, np.arctanh, lambda t, ans, x: divide(t, 1.0 - x * x))
+LOG2 = _unary_row("log2", math.log2, np.log2, lambda t, ans, x: divide(t, x * _LN2))
+LOG10 = _unary_row("log10", math.log10, np.log10, lambda t, ans, x: divide(t, x * _LN10))
+EXP2 = _unary_row("exp2", math.exp2, np.exp2, lambda t, ans, x: t * ans * _LN2)
+CBRT = _unary_row(
+    "cbrt", math.cbrt, np.cbrt, lambda t, ans, x: divide(t, 3.0 * ans * ans)
+)  # cbrt′(0) = inf, as sqrt′(0)
+RECIPROCAL = _unary_row(
+    "reciprocal", lambda x: _div(1.0, x), np.reciprocal, lambda t, ans, x: -(t * ans * ans)
+)
+DEG2RAD = _unary_row("deg2rad", math.radians, np.deg2rad, lambda t, ans, x: t * (math.pi / 180.0))
+RAD2DEG = _unary_row("rad2deg", math.degrees, np.rad2deg, lambda t, ans, x: t * (180.0 / math.pi))
+
+sinh: Unary = _unary(SINH, "Elementwise hyperbolic sine.")
+cosh: Unary = _unary(COSH, "Elementwise hyperbolic cosine.")
+arcsin: Unary = _unary(ARCSIN, "Elementwise inverse sine (derivative ±inf at ±1).")
+arccos: Unary = _unary(ARCCOS, "Elementwise inverse cosine (derivative −inf at ±1).")
+arctan: Unary = _unary(ARCTAN, "Elementwise inverse tangent.")
+arcsinh: Unary = _unary(ARCSINH, "Elementwise inverse hyperbolic sine.")
+arccosh: Unary = _unary(ARCCOSH, "Elementwise inverse hyperbolic cosine (x ≥ 1; inf at 1).")
+arctanh: Unary = _unary(ARCTANH, "Elementwise inverse hyperbolic tangent (inf at ±1).")
+log2: Unary = _unary(LOG2, "Elementwise base-2 logarithm.")
+log10: Unary = _unary(LOG10, "Elementwise base-10 logarithm.")
+exp2: Unary = _unary(EXP2, "Elementwise 2**x.")
+cbrt: Unary = _unary(CBRT, "Elementwise cube root, real for negative x (cbrt′ 0 = inf).")
+reciprocal: Unary = _unary(RECIPROCAL, "Elementwise 1/x (±inf at 0, like x / 0).")
+deg2rad: Unary = _unary(DEG2RAD, "Degrees to radians, elementwise (np.radians too).")
+rad2deg: Unary = _unary(RAD2DEG, "Radians to degrees, elementwise (np.degrees too).")
+
+
+def _float_or_np(math_fn: Callable[[float, float], float], np_fn: Callable[..., Any]) -> Any:
+    def impl(x: Any, y: Any) -> Any:
+        if type(x) is float and type(y) is float:
+            return math_fn(x, y)
+        return np_fn(x, y)
+
+    return impl
+
+
+LOGADDEXP = register(
+    elementwise(
+        "logaddexp",
+        impl=_float_or_np(lambda x, y: float(np.logaddexp(x, y)), np.logaddexp),
+        partials=(
+            lambda t, ans, x, y: t * exp(x - ans),
+            lambda t, ans, x, y: t * exp(y - ans),
+        ),
+        notation="logaddexp({0}, {1})",
+    )
+)
+LOGADDEXP2 = register(
+    elementwise(
+        "logaddexp2",
+        impl=_float_or_np(lambda x, y: float(np.logaddexp2(x, y)), np.logaddexp2),
+        partials=(
+            lambda t, ans, x, y: t * exp2(x - ans),
+            lambda t, ans, x, y: t * exp2(y - ans),
+        ),
+        notation="logaddexp2({0}, {1})",
+    )
+)
+ARCTAN2 = register(
+    elementwise(
+        "arctan2",
+        impl=_float_or_np(math.atan2, np.arctan2),
+        partials=(
+            lambda t, ans, x, y: divide(t * y, x * x + y * y),
+            lambda t, ans, x, y: -divide(t * x, x * x + y * y),
+        ),
+        notation="arctan2({0}, {1})",
+    )
+)
+HYPOT = register(
+    elementwise(
+        "hypot",
+        impl=_float_or_np(math.hypot, np.hypot),
+        partials=(
+            lambda t, ans, x, y: divide(t * x, ans),
+            lambda t, ans, x, y: divide(t * y, ans),
+        ),
+        notation="hypot({0}, {1})",
+    )
+)
+logaddexp: Binary = _binary(
+    LOGADDEXP, "logaddexp", "log(e**x + e**y), elementwise and stable, with broadcasting."
+)
+logaddexp2: Binary = _binary(
+    LOGADDEXP2, "logaddexp2", "log2(2**x + 2**y), elementwise and stable, with broadcasting."
+)
+arctan2: Binary = _binary(
+    ARCTAN2, "arctan2", "The angle of the point (x2, x1): arctan(x1 / x2) in the right quadrant."
+)
+hypot: Binary = _binary(HYPOT, "hypot", "sqrt(x**2 + y**2), elementwise, with broadcasting.")
+
 TANH = register(
     elementwise(
         "tanh",
@@ -1987,6 +2108,28 @@ UFUNCS: dict[np.ufunc, Primitive] = {
     np.sin: SIN,
     np.cos: COS,
     np.tan: TAN,
+    np.sinh: SINH,
+    np.cosh: COSH,
+    np.arcsin: ARCSIN,
+    np.arccos: ARCCOS,
+    np.arctan: ARCTAN,
+    np.arcsinh: ARCSINH,
+    np.arccosh: ARCCOSH,
+    np.arctanh: ARCTANH,
+    np.log2: LOG2,
+    np.log10: LOG10,
+    np.exp2: EXP2,
+    np.cbrt: CBRT,
+    np.reciprocal: RECIPROCAL,
+    np.deg2rad: DEG2RAD,
+    np.radians: DEG2RAD,
+    np.rad2deg: RAD2DEG,
+    np.degrees: RAD2DEG,
+    np.fabs: ABS,
+    np.logaddexp: LOGADDEXP,
+    np.logaddexp2: LOGADDEXP2,
+    np.arctan2: ARCTAN2,
+    np.hypot: HYPOT,
     np.tanh: TANH,
     np.sqrt: SQRT,
     np.square: SQUARE,

@@ -25,7 +25,8 @@ def draw(shape: Shape, kind: str, key: str) -> tp.Value:
     """A deterministic input of ``shape`` from the domain ``kind`` (away from kinks and poles).
 
     Kinds: real (-2, 2); pos (0.5, 2); nonzero ±(0.3, 2); small (-1, 1); gt-1 (-0.5, 2);
-    prod ±(0.5, 1.5); distinct: values at least 0.3 apart (no ties for max/min).
+    unit (-0.8, 0.8); gt1 (1.3, 3); prod ±(0.5, 1.5); distinct: values at least 0.3 apart
+    (no ties for max/min).
     """
     rng = keyed_rng(key)
     size: tuple[int, ...] = () if shape is None else shape
@@ -40,6 +41,10 @@ def draw(shape: Shape, kind: str, key: str) -> tp.Value:
         a = rng.uniform(-1.0, 1.0, size)
     elif kind == "gt-1":
         a = rng.uniform(-0.5, 2.0, size)
+    elif kind == "unit":
+        a = rng.uniform(-0.8, 0.8, size)
+    elif kind == "gt1":
+        a = rng.uniform(1.3, 3.0, size)
     elif kind == "prod":
         a = rng.choice([-1.0, 1.0], size) * rng.uniform(0.5, 1.5, size)
     elif kind == "distinct":
@@ -71,3 +76,55 @@ class Counter:
     def __call__(self, *args: Any) -> Any:
         self.calls += 1
         return self.f(*args)
+
+
+# The elementwise rows' test tables, shared by both modes' tests (a new row is one line here).
+# Unary: (row name, function, input domain).
+UNARY: list[tuple[str, Callable[..., Any], str]] = [
+    ("negative", tp.negative, "real"),
+    ("exp", tp.exp, "real"),
+    ("log", tp.log, "pos"),
+    ("log1p", tp.log1p, "gt-1"),
+    ("expm1", tp.expm1, "real"),
+    ("sin", tp.sin, "real"),
+    ("cos", tp.cos, "real"),
+    ("tan", tp.tan, "small"),
+    ("tanh", tp.tanh, "real"),
+    ("sqrt", tp.sqrt, "pos"),
+    ("square", tp.square, "real"),
+    ("abs", tp.abs, "nonzero"),
+    ("sign", tp.sign, "nonzero"),
+    ("relu", tp.relu, "nonzero"),
+    ("sigmoid", tp.sigmoid, "real"),
+    ("softplus", tp.softplus, "real"),
+    ("sinh", tp.sinh, "real"),
+    ("cosh", tp.cosh, "real"),
+    ("arcsin", tp.arcsin, "unit"),
+    ("arccos", tp.arccos, "unit"),
+    ("arctan", tp.arctan, "real"),
+    ("arcsinh", tp.arcsinh, "real"),
+    ("arccosh", tp.arccosh, "gt1"),
+    ("arctanh", tp.arctanh, "unit"),
+    ("log2", tp.log2, "pos"),
+    ("log10", tp.log10, "pos"),
+    ("exp2", tp.exp2, "real"),
+    ("cbrt", tp.cbrt, "nonzero"),
+    ("reciprocal", tp.reciprocal, "nonzero"),
+    ("deg2rad", tp.deg2rad, "real"),
+    ("rad2deg", tp.rad2deg, "real"),
+]
+
+# Broadcasting binary: (row name, function, domain of x, domain of y).
+BINARY: list[tuple[str, Callable[..., Any], str, str]] = [
+    ("add", tp.add, "real", "real"),
+    ("subtract", tp.subtract, "real", "real"),
+    ("multiply", tp.multiply, "real", "real"),
+    ("divide", tp.divide, "real", "nonzero"),
+    ("power", tp.power, "pos", "real"),
+    ("maximum", tp.maximum, "apart", "apart"),
+    ("minimum", tp.minimum, "apart", "apart"),
+    ("logaddexp", tp.logaddexp, "real", "real"),
+    ("logaddexp2", tp.logaddexp2, "real", "real"),
+    ("arctan2", tp.arctan2, "nonzero", "nonzero"),
+    ("hypot", tp.hypot, "nonzero", "nonzero"),
+]

@@ -243,8 +243,8 @@ def test_unsupported_numpy_function_names_it() -> None:
 
 def test_unsupported_numpy_ufunc_names_it() -> None:
     x = tp.Var(np.array([0.5, 1.0]))
-    with pytest.raises(TypeError, match=r"np\.arctan is not supported"):
-        np.arctan(x)
+    with pytest.raises(TypeError, match=r"np\.spacing is not supported"):
+        np.spacing(x)
     with pytest.raises(TypeError, match=r"np\.add\.reduce"):
         np.add.reduce(x)
     with pytest.raises(TypeError, match=r"np\.sin with out="):
@@ -284,9 +284,9 @@ def test_unsupported_functions_are_named_in_full_with_what_to_do(call: Any, name
 def test_unsupported_ufuncs_list_the_ufuncs_with_rules() -> None:
     x = tp.Var(np.array([0.5, 1.0]))
     with pytest.raises(TypeError) as info:
-        np.arctan(x)
+        np.spacing(x)
     message = str(info.value)
-    assert message.startswith("np.arctan is not supported on tape Vars")
+    assert message.startswith("np.spacing is not supported on tape Vars")
     assert "np.sin" in message and "np.absolute" in message and "tp.primitive" in message
 
 

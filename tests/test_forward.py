@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _draw import Counter, Shape, draw
+from _draw import BINARY, UNARY, Counter, Shape, draw
 from _draw import draw_array as arr
 from _draw import keyed_rng as _rng
 from _draw import shape_id as sid
@@ -81,39 +81,12 @@ def case(
     CASES.append(Case(id, fn, tuple(args), tuple(rows), tol, eps))
 
 
-UNARY: list[tuple[str, Fn, str]] = [
-    ("negative", tp.negative, "real"),
-    ("exp", tp.exp, "real"),
-    ("log", tp.log, "pos"),
-    ("log1p", tp.log1p, "gt-1"),
-    ("expm1", tp.expm1, "real"),
-    ("sin", tp.sin, "real"),
-    ("cos", tp.cos, "real"),
-    ("tan", tp.tan, "small"),
-    ("tanh", tp.tanh, "real"),
-    ("sqrt", tp.sqrt, "pos"),
-    ("square", tp.square, "real"),
-    ("abs", tp.abs, "nonzero"),
-    ("sign", tp.sign, "nonzero"),
-    ("relu", tp.relu, "nonzero"),
-    ("sigmoid", tp.sigmoid, "real"),
-    ("softplus", tp.softplus, "real"),
-]
 shape: Shape
 for name, ufn, kind in UNARY:
     for shape in [None, (5,), (2, 3)]:
         cid = f"{name}-{sid(shape)}"
         case(cid, ufn, [draw(shape, kind, cid)], [name])
 
-BINARY: list[tuple[str, Fn, str, str]] = [
-    ("add", tp.add, "real", "real"),
-    ("subtract", tp.subtract, "real", "real"),
-    ("multiply", tp.multiply, "real", "real"),
-    ("divide", tp.divide, "real", "nonzero"),
-    ("power", tp.power, "pos", "real"),
-    ("maximum", tp.maximum, "apart", "apart"),
-    ("minimum", tp.minimum, "apart", "apart"),
-]
 BINARY_SHAPES: list[tuple[Shape, Shape]] = [
     (None, None),  # both Python floats
     (None, (3,)),

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _draw import Shape, draw, draw_array, shape_id
+from _draw import BINARY, UNARY, Shape, draw, draw_array, shape_id
 from _draw import keyed_rng as _rng
 
 import tape as tp
@@ -83,25 +83,6 @@ def case(
     CASES.append(Case(id, fn, tuple(args), tuple(rows), tuple(funcs), rtol, atol, eps))
 
 
-# Elementwise unary functions: (row name, function, input domain).
-UNARY: list[tuple[str, Fn, str]] = [
-    ("negative", tp.negative, "real"),
-    ("exp", tp.exp, "real"),
-    ("log", tp.log, "pos"),
-    ("log1p", tp.log1p, "gt-1"),
-    ("expm1", tp.expm1, "real"),
-    ("sin", tp.sin, "real"),
-    ("cos", tp.cos, "real"),
-    ("tan", tp.tan, "small"),
-    ("tanh", tp.tanh, "real"),
-    ("sqrt", tp.sqrt, "pos"),
-    ("square", tp.square, "real"),
-    ("abs", tp.abs, "nonzero"),
-    ("sign", tp.sign, "nonzero"),
-    ("relu", tp.relu, "nonzero"),
-    ("sigmoid", tp.sigmoid, "real"),
-    ("softplus", tp.softplus, "real"),
-]
 UNARY_SHAPES: list[Shape] = [None, (), (3,), (2, 3), (2, 3, 4)]
 
 for (name, fn, kind), shape in itertools.product(UNARY, UNARY_SHAPES):
@@ -134,16 +115,6 @@ for (name, fn, kind, row), shape in itertools.product(METHODS, [None, (2, 3)]):
     cid = f"{name}-{shape_id(shape)}"
     case(cid, fn, [draw(shape, kind, cid)], [row])
 
-# Broadcasting binary functions: (row name, function, domain of x, domain of y).
-BINARY: list[tuple[str, Fn, str, str]] = [
-    ("add", tp.add, "real", "real"),
-    ("subtract", tp.subtract, "real", "real"),
-    ("multiply", tp.multiply, "real", "real"),
-    ("divide", tp.divide, "real", "nonzero"),
-    ("power", tp.power, "pos", "real"),
-    ("maximum", tp.maximum, "apart", "apart"),
-    ("minimum", tp.minimum, "apart", "apart"),
-]
 BINARY_SHAPES: list[tuple[Shape, Shape]] = [
     (None, None),
     (None, (3,)),
@@ -710,6 +681,27 @@ def test_case_records_its_rows(c: Case) -> None:
 
 
 DIFFERENTIABLE_FUNCTIONS = [
+    *[
+        "sinh",
+        "cosh",
+        "arcsin",
+        "arccos",
+        "arctan",
+        "arcsinh",
+        "arccosh",
+        "arctanh",
+        "log2",
+        "log10",
+        "exp2",
+        "cbrt",
+        "reciprocal",
+        "deg2rad",
+        "rad2deg",
+        "logaddexp",
+        "logaddexp2",
+        "arctan2",
+        "hypot",
+    ],
     "add",
     "subtract",
     "multiply",
@@ -1179,6 +1171,26 @@ NUMPY_REFERENCE: dict[str, Fn] = {
     "relu": lambda a: np.maximum(a, 0.0),
     "sigmoid": _np_sigmoid,
     "softplus": lambda a: np.log1p(np.exp(a)),
+    **{
+        name: getattr(np, name)
+        for name in [
+            "sinh",
+            "cosh",
+            "arcsin",
+            "arccos",
+            "arctan",
+            "arcsinh",
+            "arccosh",
+            "arctanh",
+            "log2",
+            "log10",
+            "exp2",
+            "cbrt",
+            "reciprocal",
+            "deg2rad",
+            "rad2deg",
+        ]
+    },
 }
 
 
@@ -1374,7 +1386,7 @@ def _g(t: tp.Tape, y: Any, x: tp.Var) -> Any:
         (lambda v: np.add.accumulate(v), "np.add.accumulate"),
         (lambda v: np.sin(v, out=np.empty(3)), "np.sin"),
         (lambda v: np.exp(v, dtype=np.float32), "np.exp"),
-        (lambda v: np.arctan(v), "np.arctan"),
+        (lambda v: np.spacing(v), "np.spacing"),
         (lambda v: np.sort(v), "np.sort"),
         (lambda v: np.linalg.norm(v), "np.linalg.norm"),
         (lambda v: np.fft.fft(v), "np.fft.fft"),
@@ -1385,7 +1397,7 @@ def _g(t: tp.Tape, y: Any, x: tp.Var) -> Any:
         "add.accumulate",
         "sin-out",
         "exp-dtype",
-        "arctan",
+        "spacing",
         "sort",
         "norm",
         "fft",
@@ -1399,3 +1411,20 @@ def test_unsupported_numpy_raises_naming_the_function(call: Fn, name: str) -> No
     with tp.Tape(), pytest.raises(TypeError) as info:
         call(v)
     assert name in str(info.value)
+
+
+# ----- second order for every elementwise row (both modes: rev-over-rev, fwd-over-rev) -------
+
+
+@pytest.mark.parametrize(("name", "fn", "kind"), UNARY, ids=[u[0] for u in UNARY])
+def test_elementwise_unary_second_order(name: str, fn: Fn, kind: str) -> None:
+    check_grads(fn, [draw((3,), kind, "2nd/" + name)], order=2)
+
+
+@pytest.mark.parametrize(("name", "fn", "kx", "ky"), BINARY, ids=[b[0] for b in BINARY])
+def test_elementwise_binary_second_order(name: str, fn: Fn, kx: str, ky: str) -> None:
+    if kx == "apart":
+        args = list(draw_apart(((3,), (3,)), "2nd/" + name))
+    else:
+        args = [draw((3,), kx, f"2nd/{name}/x"), draw((3,), ky, f"2nd/{name}/y")]
+    check_grads(fn, args, order=2)
