@@ -163,9 +163,8 @@ def guard_message(
     i: int, kind: str, slot: int, made_by: str, expected: Any, actual: Any
 ) -> TapeInvalidated:
     """The error for a guard that comes out differently at replay."""
-    call = kind if kind.endswith(")") else kind + "()"  # argsort(axis=None) spells its call
     return TapeInvalidated(
-        f"guard at record {i}: {call} of record {slot} ({made_by}) gave {expected!r} while "
-        f"recording and {actual!r} at these inputs; the Python code took another path here. "
-        "Record again."
+        f"guard at record {i}: {P.guard_call(kind)} of record {slot} ({made_by}) gave "
+        f"{expected!r} while recording and {actual!r} at these inputs; the Python code "
+        "took another path here. Record again."
     )

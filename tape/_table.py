@@ -1621,9 +1621,20 @@ def guard(v: Any, kind: str) -> Any:
     stack = [t for t in _STACK.get() if t._state == "active"]
     if stack and is_var(v):
         stack[-1]._guard(v, kind, result, GUARD)
-    elif is_dual(v) and kind.split("(")[0] in ("float", "int", "item", "tolist"):
-        note_escape(v._level, f"{kind if kind.endswith(')') else kind + '()'} of a Dual")
+    elif is_dual(v) and gives_numbers(kind):
+        note_escape(v._level, f"{guard_call(kind)} of a Dual")
     return result
+
+
+def guard_call(kind: str) -> str:
+    """A guard's kind as the call it stands for: ``float()``, ``argsort(axis=None)``."""
+    return kind if kind.endswith(")") else kind + "()"
+
+
+def gives_numbers(kind: str) -> bool:
+    """Whether a guard of this kind hands Python numbers (``float``, ``int``, ``item``,
+    ``tolist``): a derivative through them is lost, unlike a bool that only steers."""
+    return kind.split("(")[0] in ("float", "int", "item", "tolist")
 
 
 def getitem(x: Any, index: Index) -> Any:

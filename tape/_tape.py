@@ -143,11 +143,10 @@ class Tape(Recorder):
             if p != P.GUARD.index or params is None:
                 continue
             kind = params["kind"]
-            if kind.split("(")[0] in ("float", "int", "item", "tolist"):  # numbers for Python
+            if P.gives_numbers(kind):
                 src = slots[0]
                 what = ROWS[self._records[src][PRIM]].name
-                call = kind if kind.endswith(")") else kind + "()"
-                return f"{call} of {self._label(src)} ({what}), at record {i}"
+                return f"{P.guard_call(kind)} of {self._label(src)} ({what}), at record {i}"
         return None
 
     @contextmanager
