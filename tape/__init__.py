@@ -17,13 +17,13 @@ from ._core import TapeWarning as TapeWarning
 from ._custom import CustomPrimitive as CustomPrimitive
 from ._custom import primitive as primitive
 from ._dual import Dual as Dual
+from ._numpy import SUPPORTED_NUMPY as SUPPORTED_NUMPY
 from ._program import Program as Program
 from ._rows import PRIMITIVES as PRIMITIVES
 from ._rows import Array as Array
 from ._rows import Primitive as Primitive
 from ._rows import Value as Value
 from ._sweep import Step as Step
-from ._table import SUPPORTED_NUMPY as SUPPORTED_NUMPY
 from ._table import abs as abs
 from ._table import add as add
 from ._table import arccos as arccos

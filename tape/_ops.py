@@ -34,6 +34,7 @@ from typing import (
 import numpy as np
 import numpy.typing as npt
 
+from . import _numpy as N
 from . import _table as P
 from ._core import bind, bind1, bind2
 from ._rows import Array, Axis, Index
@@ -842,7 +843,7 @@ class Operators:
     def __array_ufunc__(
         self, ufunc: np.ufunc, method: str, *inputs: object, **kwargs: object
     ) -> object:
-        return P.array_ufunc(ufunc, method, inputs, kwargs)
+        return N.array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(
         self,
@@ -851,7 +852,7 @@ class Operators:
         args: tuple[object, ...],
         kwargs: dict[str, object],
     ) -> object:
-        return P.array_function(func, args, kwargs)
+        return N.array_function(func, args, kwargs)
 
 
 def _no_out(name: str, out: object) -> None:

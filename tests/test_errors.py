@@ -291,7 +291,7 @@ def test_unsupported_ufuncs_list_the_ufuncs_with_rules() -> None:
 
 
 def test_numpy_names_drop_private_modules(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tape._table import numpy_name
+    from tape._numpy import numpy_name
 
     # older NumPy releases report their implementation modules
     monkeypatch.setattr(np.linalg.norm, "__module__", "numpy.linalg._linalg")

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import tape as tp
-from tape import _table as P
+from tape import _numpy as N
 from tape.testing import check_grads
 
 Fn = Callable[..., Any]
@@ -609,7 +609,7 @@ def test_supported_numpy_lists_only_rules() -> None:
         assert name in listed, name
     for name in ["np.shape", "np.ndim", "np.size", "np.argmax", "np.nonzero", "np.all"]:
         assert name not in listed, name  # they work on a Var, but have no derivative
-    assert set(P.SUPPORTED_FUNCTIONS) <= listed and set(P.SUPPORTED_UFUNCS) <= listed
+    assert set(N.SUPPORTED_FUNCTIONS) <= listed and set(N.SUPPORTED_UFUNCS) <= listed
 
 
 def test_the_new_rows_replay() -> None:
