@@ -13,11 +13,11 @@ import inspect
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pytest
+from _cases import CASES, Case, case
 from _draw import BINARY, UNARY, Shape, draw, draw_array, shape_id
 from _draw import keyed_rng as _rng
 
@@ -51,36 +51,6 @@ def away_from(a: tp.Value, points: Sequence[float], margin: float = 0.1) -> tp.V
 
 
 # ----- the case table -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Case:
-    """One check_grads call: ``fn`` at ``args``; ``rows`` are the registry rows it records."""
-
-    id: str
-    fn: Fn
-    args: tuple[tp.Value, ...]
-    rows: tuple[str, ...]
-    funcs: tuple[str, ...] = ()  # public functions of tp.__all__ (beyond the rows) it calls
-    rtol: float = 1e-5
-    atol: float = 1e-6
-    eps: float = 1e-6  # the finite-difference step
-
-
-CASES: list[Case] = []
-
-
-def case(
-    id: str,
-    fn: Fn,
-    args: Sequence[tp.Value],
-    rows: Sequence[str],
-    funcs: Sequence[str] = (),
-    rtol: float = 1e-5,
-    atol: float = 1e-6,
-    eps: float = 1e-6,
-) -> None:
-    CASES.append(Case(id, fn, tuple(args), tuple(rows), tuple(funcs), rtol, atol, eps))
 
 
 UNARY_SHAPES: list[Shape] = [None, (), (3,), (2, 3), (2, 3, 4)]
@@ -667,7 +637,35 @@ def test_case_ids_are_unique() -> None:
 
 @pytest.mark.parametrize("c", CASES, ids=[c.id for c in CASES])
 def test_gradient_matches_finite_differences(c: Case) -> None:
-    check_grads(c.fn, c.args, rtol=c.rtol, atol=c.atol, eps=c.eps)
+    check_grads(c.fn, c.args, order=c.order, rtol=c.rtol, atol=c.atol, eps=c.eps)
+
+
+def _nearby(a: tp.Value, key: str) -> tp.Value:
+    """A point near ``a`` (a relative step of about 1e-3), in the same domain."""
+    noise = 1.0 + 1e-3 * _rng(key).standard_normal(np.shape(a))
+    return float(a * noise) if isinstance(a, float) else np.asarray(a) * noise
+
+
+@pytest.mark.parametrize("c", [c for c in CASES if c.replay], ids=[c.id for c in CASES if c.replay])
+def test_case_replays_at_a_new_point(c: Case) -> None:
+    """The tape recorded at the case's point, compiled and run at a nearby point, gives the
+    value and gradient of a fresh recording there (both code paths of the Program)."""
+    xs = [tp.Var(a) for a in c.args]
+    with tp.Tape(persistent=True) as t:
+        out = c.fn(*xs)
+        w = _rng(c.id + "/w").standard_normal(np.shape(out.value))
+        y = tp.sum(out * w)
+    prog = t.compile(xs, [y])
+    new = [_nearby(a, f"{c.id}/{i}") for i, a in enumerate(c.args)]
+    zs = [tp.Var(a) for a in new]
+    with tp.Tape() as t2:
+        y2 = tp.sum(c.fn(*zs) * w)
+    want = t2.gradient(y2, zs)
+    for run in (prog.value_and_grad, prog.value_and_grad_interpreted):
+        value, grads = run(*new)
+        np.testing.assert_allclose(value, y2.value, rtol=1e-12, atol=1e-12)
+        for g, g2 in zip(grads, want, strict=True):
+            np.testing.assert_allclose(g, g2, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("c", CASES, ids=[c.id for c in CASES])
