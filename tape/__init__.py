@@ -11,6 +11,7 @@ Inside ``with tp.Tape() as t:`` every operation on a ``Var`` is appended to ``t`
 list of records; ``t.gradient`` runs that list backwards once. See the README for a tour.
 """
 
+from . import linalg as linalg
 from . import testing as testing
 from ._codegen import TapeInvalidated as TapeInvalidated
 from ._core import TapeWarning as TapeWarning
@@ -170,6 +171,7 @@ __all__ = [
     "jacobian",
     "jacrev",
     "jvp",
+    "linalg",
     "log",
     "log1p",
     "log2",

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _arrays, _linalg, _products, _stats
 from . import _table as T
 from ._core import bind
 from ._rows import Primitive
@@ -190,6 +191,10 @@ DIFFERENTIABLE_FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.copy: lambda a, order="K", subok=False: a.copy(),
     np.astype: lambda x, dtype, /, *, copy=True, device=None: x.astype(dtype, copy=copy),
     np.real: lambda val: val.real,
+    **_arrays.NUMPY,
+    **_products.NUMPY,
+    **_stats.NUMPY,
+    **_linalg.NUMPY,
 }
 """NumPy functions with a derivative rule: called on a Var (or Dual), each reaches tape's
 function or method of the same name and is recorded."""
@@ -206,6 +211,10 @@ PLAIN_FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.nonzero: _method("nonzero"),
     np.all: _method("all"),
     np.any: _method("any"),
+    **_arrays.PLAIN,
+    **_products.PLAIN,
+    **_stats.PLAIN,
+    **_linalg.PLAIN,
 }
 """NumPy functions that work on a Var but have no derivative: shapes, indices, truth
 values (inside a tape, indices and truth values leave a guard for replay)."""

@@ -1,0 +1,5 @@
+"""Gradient cases for the rows and functions of ``tape._linalg``: see ``_cases``."""
+
+from __future__ import annotations
+
+from _cases import case  # noqa: F401
