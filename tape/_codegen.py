@@ -1,156 +1,398 @@
-"""A compiled tape as Python source: the Wengert list written out as straight-line code.
+"""A compiled tape as plain code: the Wengert list lowered to lines of NumPy and ``math``.
 
-``Program.value_and_grad`` turns its records into one Python function, a line per record
-for the forward pass and a line per input of each record for the reverse sweep:
+``Program.value_and_grad`` lowers its records ONCE into a plan: a list of lines, one per
+record forward and one per input of each record backward, each line a target, an
+expression template and its operands. Every decision the generic replay makes at run time
+is made here, from the recording: which slots are constants (a record none of whose inputs
+varies is folded to its recorded value), which adjoints exist yet, where broadcasting must
+be summed back (an unbroadcast becomes a ``.sum(axis=…, keepdims=True)`` with literal axes,
+or nothing), and what each row's forward and VJP read as on values of these shapes: the
+row's plain code (``Primitive.code``, written next to the row in the table). Rows without
+plain code, or records whose values it does not cover (float32, Vars), get a call of the
+row's generic implementation and rules, which are always right.
 
-    def value_and_grad(x0):
-        v0 = x0
-        v1 = F_log(v0)                        # ln v₋₁
-        ...
-        a6 = 1.0
-        a4 = a6                               # subtract, input 1
-        a5 = V_subtract_1(a6, v6, v4, v5)     # subtract, input 2
-        ...
-        return v6, (a0,)
+The plan then runs on one of two paths:
 
-Everything the generic replay decides at run time — which slots are constants, which
-adjoints exist yet, where broadcasting must be summed back — is known from the recording,
-so it is decided once, here. What remains is what the derivative costs: one call of the
-row's forward rule per record and of its VJP rule per input. ``Program.source()`` shows the
-code. (Guards become ``if`` lines that raise ``TapeInvalidated``.)
+- **compiled**: the lines become the source of one Python function (``Program.source()``,
+  the Wengert list as NumPy code), compiled once::
+
+      def value_and_grad(x0, x1):
+          v0 = x0
+          v1 = x1
+          v2 = math.log(v0)                      # ln v₋₁
+          v3 = v0 * v1
+          ...
+          a6 = 1.0
+          a4 = a6
+          a5 = -a6
+          ...
+          return v6, (a0, a1)
+
+- **interpreted**: the lines become flat lists of op codes and operand slots, run by one
+  loop over a list of slots (values, then adjoints, then constants). An op code is the
+  line's template compiled once per distinct template (a handful per program: the
+  templates name slots, not values) or, where the template is one operator or one call, the
+  builtin itself (``operator.mul``, ``math.sin``). Building it is linear in the records and
+  never calls ``compile`` on anything long; CPython's compiler costs 10–25 µs per line of
+  source and its memory grows past ~10⁵ lines, so long tapes use this path.
+
+Plain code on Python floats uses ``math``, which raises where NumPy gives inf or nan
+(``math.exp(1000.0)``, ``1.0 / 0.0``): the program then falls back to the generic replay for
+that call, which gives NumPy's values (and its warnings), exactly as a fresh recording does.
+Guards become lines that raise ``TapeInvalidated`` when their outcome changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import math
+import operator
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from . import _table as P
-from ._core import INPUT, Record, _plain, canonical
-from ._rows import OUT, PRIM, ROWS
+from ._core import INPUT, Record, _plain, call, canonical
+from ._rows import OUT, PRIM, ROWS, Code, Primitive
 from ._sweep import unbroadcast
 
+Line = tuple[int, str, tuple[int, ...]]
+"""One line of a plan: (target slot, expression template over ``{0}``, ``{1}``..., the
+operand slots). Slots index one list: values of records ``[0, n)``, their adjoints
+``[n, 2n)``, then constants."""
 
-def _shape(v: Any) -> tuple[int, ...]:
-    return tuple(np.shape(_plain(v)))
+NAMESPACE: dict[str, Any] = {
+    "math": math,
+    "np": np,
+    "C": canonical,
+    "U": unbroadcast,
+    "float": float,
+}
+"""What templates may name besides their operands."""
 
 
-def generate(records: list[Record], inputs: list[int], output: int) -> tuple[str, dict[str, Any]]:
-    """Source of ``value_and_grad(x0, x1, ...)`` for these records, and its namespace."""
-    ns: dict[str, Any] = {"U": unbroadcast, "C": canonical, "np": np}
-    fwd: list[str] = []
-    feed = {slot: k for k, slot in enumerate(inputs) if slot >= 0}
-    for i, (p, slots, params, ins, ans) in enumerate(records[: output + 1]):
+class Plan(NamedTuple):
+    """A lowered program (see the module doc).
+
+    Attributes:
+        n: The number of records (slots of values; adjoints follow at ``n + i``).
+        consts: The constants' values, at slots ``2n + j``.
+        hints: The constants' names in the compiled source (``K3``, ``R55``, a literal).
+        fixed: Slots of records whose value is the recorded one (leaves that are not inputs,
+            records computed from them alone): slot → value.
+        lines: Forward lines then backward lines, in order.
+        n_forward: How many of ``lines`` are the forward pass.
+        inputs: The slot of each compiled input (-1: not on the tape or after the output).
+        output: The slot of the (scalar) output.
+        grads: For each input, the slot of its gradient, or -1 for zeros.
+        plain: Whether any line is plain code (math may raise: see the module doc).
+    """
+
+    n: int
+    consts: list[Any]
+    hints: list[str]
+    fixed: dict[int, Any]
+    lines: list[Line]
+    n_forward: int
+    inputs: list[int]
+    output: int
+    grads: list[int]
+    plain: bool
+
+
+def _covered(v: Any) -> bool:
+    """Whether plain code may handle this value: a float, a bool, a float64 or bool array."""
+    t = type(v)
+    if t is float or t is bool:
+        return True
+    return t is np.ndarray and (v.dtype == np.float64 or v.dtype == np.bool_)
+
+
+_SIMPLE = re.compile(r"-?\{\w+\}|[\w.]+")
+
+
+def _ph(k: int) -> str:
+    """The placeholder of operand k in a line's template."""
+    return "{" + str(k) + "}"
+
+
+def _paren(e: str) -> str:
+    """``e`` in parentheses unless it is one name, literal or placeholder."""
+    return e if _SIMPLE.fullmatch(e) else f"({e})"
+
+
+def _unbroadcast_code(ct: str, to: tuple[int, ...], frm: tuple[int, ...], to_float: bool) -> str:
+    """The cotangent ``ct`` (of shape ``frm``) summed back to shape ``to``, as code."""
+    if to_float:
+        return f"float({_paren(ct)}.sum())"
+    lead = len(frm) - len(to)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, k in enumerate(to) if k == 1 and frm[lead + i] != 1
+    )
+    if not axes:
+        return ct
+    out = f"{_paren(ct)}.sum(axis={axes!r}, keepdims=True)"
+    return f"{out}.reshape({to!r})" if lead else out
+
+
+class _Lowering:
+    """The state of one lowering pass: constants, their names, the lines."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.consts: list[Any] = []
+        self.hints: list[str] = []
+        self._by_id: dict[int, int] = {}
+        self.lines: list[Line] = []
+        self.plain = False
+
+    def const(self, value: Any, hint: str, share: bool = False) -> int:
+        """The slot of a constant (shared by identity when ``share``: rows, rules)."""
+        if share:
+            j = self._by_id.get(id(value))
+            if j is not None:
+                return j
+        j = 2 * self.n + len(self.consts)
+        self.consts.append(value)
+        self.hints.append(hint)
+        if share:
+            self._by_id[id(value)] = j
+        return j
+
+
+def _template(
+    tpl: str, inputs: Sequence[int], named: dict[str, int]
+) -> tuple[str, tuple[int, ...]]:
+    """A row template with its placeholders bound: ``{0}`` → input 0's slot, ``{g}`` → the
+    cotangent's, a const name → its slot. Returns the line template (placeholders renumbered
+    in the order of first use, one operand per distinct slot) and its operands."""
+    ops: list[int] = []
+    where: dict[int, int] = {}
+
+    def ph(slot: int) -> str:
+        k = where.get(slot)
+        if k is None:
+            k = where[slot] = len(ops)
+            ops.append(slot)
+        return _ph(k)
+
+    out = tpl.format(*(_Lazy(ph, s) for s in inputs), **{k: _Lazy(ph, s) for k, s in named.items()})
+    return out, tuple(ops)
+
+
+class _Lazy:
+    """A placeholder that claims its operand number when it is formatted."""
+
+    __slots__ = ("_ph", "_slot")
+
+    def __init__(self, ph: Callable[[int], str], slot: int) -> None:
+        self._ph, self._slot = ph, slot
+
+    def __format__(self, spec: str) -> str:
+        return self._ph(self._slot)
+
+
+def lower(
+    records: list[Record], inputs: list[int], output: int, alias_copies: bool = False
+) -> Plan:
+    """Lower the records up to ``output`` into a plan (see the module doc). With
+    ``alias_copies``, a backward line that would only copy an adjoint (the inputs of ``add``)
+    is not emitted: the input's adjoint is read from where the copy came from."""
+    n = output + 1
+    lo = _Lowering(n)
+    feed = {slot for slot in inputs if 0 <= slot < n}
+    varies = [False] * n
+    fixed: dict[int, Any] = {}
+    codes: list[Code | None] = [None] * n
+    for i in range(n):
+        p, slots, params, ins, ans = records[i]
         row = ROWS[p]
         if row is INPUT:
             if i in feed:
-                fwd.append(f"v{i} = x{feed[i]}")
+                varies[i] = True
             else:
-                ns[f"K{i}"] = ans
-                fwd.append(f"v{i} = K{i}")
+                fixed[i] = ans
             continue
-        args = []
-        for j, (s, c) in enumerate(zip(slots, ins, strict=True)):
-            if s >= 0:
-                args.append(f"v{s}")
-            else:
-                ns[f"K{i}_{j}"] = c
-                args.append(f"K{i}_{j}")
-        ns[f"F{p}"] = row.impl
-        ns[f"R{p}"] = row
-        call = f"F{p}({', '.join(args)}"
-        if params:
-            ns[f"P{i}"] = params
-            call += f", **P{i}"
-        call += ")"
-        # rows give floats for float inputs; a NumPy reduction's scalar is made a float
-        needs_canon = type(ans) is not float or any(isinstance(x, np.ndarray) for x in ins)
-        expr = f"C(R{p}, {call})" if needs_canon else call
+        if not any(s >= 0 and varies[s] for s in slots):
+            fixed[i] = ans  # computed from constants alone: the recorded value
+            continue
+        varies[i] = True
+        ops = _operands(lo, i, slots, ins)
+        kw = params or {}
+        code = None
+        if row.code is not None and _covered(ans) and all(_covered(x) for x in ins):
+            code = row.code(ins, ans, kw)
+        codes[i] = code
         if row is P.GUARD:
-            ns[f"E{i}"] = ans
-            kind = (params or {}).get("kind", "?")
-            made = ROWS[records[slots[0]][PRIM]].name
-            ns[f"G{i}"] = _guard_failed(i, kind, slots[0], made, ans)
-            fwd.append(f"g{i} = {expr}")
-            fwd.append(f"if not _same(g{i}, E{i}): G{i}(g{i})")
-            continue
-        fwd.append(f"v{i} = {expr}")
-    ns["_same"] = _same
+            check = lo.const(_guard_check(records, i), f"G{i}")
+            lo.lines.append((i, "{0}({1})", (check, ops[0])))
+        elif code is not None:
+            named = {k: lo.const(v, "") for k, v in (code.consts or {}).items()}
+            tpl, operands = _template(code.out, ops, named)
+            if type(ans) is float and any(type(x) is not float for x in ins):
+                tpl = f"float({tpl})"  # a reduction's NumPy scalar, as the recording has it
+            lo.lines.append((i, tpl, operands))
+            lo.plain = True
+        else:
+            lo.lines.append(_generic_forward(lo, i, row, ops, params, ins, ans))
+    n_forward = len(lo.lines)
 
-    # The reverse sweep, with the bookkeeping done now: which adjoints exist at each line.
+    # ----- the reverse sweep, with its bookkeeping done now ----------------------------------
     y = output
     ans_y = records[y][OUT]
-    ns["ONE"] = 1.0 if type(ans_y) is float else np.ones_like(_plain(ans_y))
-    bwd = [f"a{y} = ONE"]
-    have = {y}
-    stop = min([s for s in inputs if 0 <= s <= y], default=y + 1)
-    for i in range(y, stop - 1, -1):
-        if i not in have:
+    if type(ans_y) is float:
+        seed = lo.const(1.0, "1.0")
+    else:
+        seed = lo.const(np.ones_like(_plain(ans_y)), "ONE")
+    loc = [-1] * n  # the slot that holds each adjoint now (-1: not reached)
+    if varies[y]:
+        lo.lines.append((n + y, "{0}", (seed,)))
+        loc[y] = n + y
+    for i in range(y, -1, -1):
+        g = loc[i]
+        if g < 0:
             continue
         p, slots, params, ins, ans = records[i]
         row = ROWS[p]
+        if row is INPUT or not row.differentiable:
+            continue
+        code = codes[i]
+        bops: list[int] | None = None
         for k, s in enumerate(slots):
-            if s < 0:
+            if s < 0 or not varies[s]:
                 continue
-            rule = row.vjp[0] if row.variadic else row.vjp[k]
-            if rule is None:
-                continue
-            name = f"V{p}_{k}"
-            ns[name] = rule
-            arglist = ", ".join(f"v{t}" if t >= 0 else f"K{i}_{j}" for j, t in enumerate(slots))
-            extra = f", argnum={k}" if row.variadic else ""
-            if params:
-                extra += f", **P{i}"
-            ct = f"{name}(a{i}, v{i}, {arglist}{extra})"
-            if row.broadcasts and (_shape(ins[k]) != _shape(ans) or row.name == "matmul"):
-                ct = f"U({ct}, v{s})"
-            if s in have:
-                bwd.append(f"a{s} = a{s} + {ct}")
+            if bops is None:
+                bops = _operands(lo, i, slots, ins)
+            if code is not None:
+                line = _plain_cotangent(lo, code, row, k, g, i, bops, ins, ans)
             else:
-                bwd.append(f"a{s} = {ct}")
-                have.add(s)
-    outs = []
-    for k, s in enumerate(inputs):
-        if s in have:
-            outs.append(f"a{s}")
-        else:
-            ns[f"Z{k}"] = _zero_like(records[s][OUT] if 0 <= s < len(records) else 0.0)
-            outs.append(f"Z{k}")
-    params_list = ", ".join(f"x{k}" for k in range(len(inputs)))
-    body = fwd + bwd + [f"return v{y}, ({', '.join(outs)}{',' if len(outs) == 1 else ''})"]
-    src = f"def value_and_grad({params_list}):\n" + "".join(f"    {line}\n" for line in body)
-    return src, ns
+                line = _generic_cotangent(lo, row, k, g, i, bops, params, ins, ans)
+            if line is None:
+                continue
+            tpl, operands = line
+            if loc[s] >= 0:  # accumulate into a new value (never in place: values are shared)
+                tpl = f"{_ph(len(operands))} + {_paren(tpl)}"
+                lo.lines.append((n + s, tpl, (*operands, loc[s])))
+            elif alias_copies and tpl == "{0}":
+                loc[s] = operands[0]  # the adjoint IS the record's: read it from there
+                continue
+            else:
+                lo.lines.append((n + s, tpl, operands))
+            loc[s] = n + s
+    grads = [loc[s] if 0 <= s < n else -1 for s in inputs]
+    return Plan(n, lo.consts, lo.hints, fixed, lo.lines, n_forward, inputs, output, grads, lo.plain)
 
 
-def build(records: list[Record], inputs: list[int], output: int) -> tuple[str, Callable[..., Any]]:
-    """Compile the generated source; returns it and the function."""
-    src, ns = generate(records, inputs, output)
-    code = compile(src, "<tape program>", "exec")
-    exec(code, ns)
-    fn: Callable[..., Any] = ns["value_and_grad"]
-    return src, fn
+def _operands(lo: _Lowering, i: int, slots: tuple[int, ...], ins: tuple[Any, ...]) -> list[int]:
+    """The slots of a record's inputs: their records', or a constant's (one per object)."""
+    return [
+        s if s >= 0 else lo.const(c, f"K{i}_{j}", share=True)
+        for j, (s, c) in enumerate(zip(slots, ins, strict=True))
+    ]
 
 
-def _zero_like(v: Any) -> Any:
-    p = _plain(v)
-    return 0.0 if np.ndim(p) == 0 and not isinstance(p, np.ndarray) else np.zeros_like(p)
+def _plain_cotangent(
+    lo: _Lowering,
+    code: Code,
+    row: Primitive,
+    k: int,
+    g: int,
+    i: int,
+    ops: list[int],
+    ins: tuple[Any, ...],
+    ans: Any,
+) -> tuple[str, tuple[int, ...]] | None:
+    """Input k's cotangent from the row's plain code, summed back to its shape."""
+    if code.partials is not None:
+        part = code.partials[k]
+        if part is None:
+            return None
+        raw = "{g}" if part == "1" else "-{g}" if part == "-1" else "{g} * " + _paren(part)
+    else:
+        part = None if code.vjp is None else code.vjp[k]
+        if part is None:
+            return None
+        raw = part
+    if row.elementwise and np.shape(ins[k]) != np.shape(ans):
+        raw = _unbroadcast_code(raw, np.shape(ins[k]), np.shape(ans), type(ins[k]) is float)
+    named = {name: lo.const(v, "") for name, v in (code.consts or {}).items()}
+    named["g"], named["ans"] = g, i
+    lo.plain = True
+    return _template(raw, ops, named)
 
 
-def _same(a: Any, b: Any) -> bool:
+def _generic_cotangent(
+    lo: _Lowering,
+    row: Primitive,
+    k: int,
+    g: int,
+    i: int,
+    ops: list[int],
+    params: Any,
+    ins: tuple[Any, ...],
+    ans: Any,
+) -> tuple[str, tuple[int, ...]] | None:
+    """Input k's cotangent by the row's VJP rule (summed back by ``unbroadcast``)."""
+    rule = row.vjp[0] if row.variadic else row.vjp[k]
+    if rule is None:
+        return None
+    p = row.index
+    operands = [lo.const(rule, f"V{p}_{k}", share=True), g, i, *ops]
+    args = ", ".join(_ph(j) for j in range(1, len(operands)))
+    kwargs = dict(params or {})
+    if row.variadic:
+        kwargs["argnum"] = k
+    if kwargs:
+        operands.append(lo.const(kwargs, f"P{i}" + (f"_{k}" if row.variadic else "")))
+        args += f", **{_ph(len(operands) - 1)}"
+    tpl = "{0}(" + args + ")"
+    if row.broadcasts and (np.shape(_plain(ins[k])) != np.shape(_plain(ans)) or row is P.MATMUL):
+        operands.append(ops[k])
+        tpl = f"U({tpl}, {_ph(len(operands) - 1)})"
+    return tpl, tuple(operands)
+
+
+def _generic_forward(
+    lo: _Lowering, i: int, row: Primitive, ops: list[int], params: Any, ins: Any, ans: Any
+) -> Line:
+    """``C(row, row.impl(*inputs, **params))``: the row's own implementation."""
+    p = row.index
+    operands = [lo.const(row.impl, f"F{p}", share=True), *ops]
+    args = ", ".join(_ph(k + 1) for k in range(len(ops)))
+    if params:
+        operands.append(lo.const(params, f"P{i}"))
+        args += f", **{_ph(len(operands) - 1)}"
+    tpl = "{0}(" + args + ")"
+    # rows give floats for float inputs; a NumPy reduction's scalar is made a float
+    if type(ans) is not float or any(isinstance(x, np.ndarray) for x in ins):
+        operands.append(lo.const(row, f"R{p}", share=True))
+        tpl = f"C({_ph(len(operands) - 1)}, {tpl})"
+    return (i, tpl, tuple(operands))
+
+
+def _guard_check(records: list[Record], i: int) -> Callable[[Any], Any]:
+    """The guard of record ``i`` as a function of its input: its outcome, or
+    ``TapeInvalidated`` when the outcome differs from the recorded one."""
+    _, slots, params, _, expected = records[i]
+    kind = (params or {}).get("kind", "?")
+    made = ROWS[records[slots[0]][PRIM]].name
+    kw = params or {}
+
+    def check(x: Any) -> Any:
+        v = call(P.GUARD, (x,), kw)
+        if not same(_plain(v), expected):
+            raise guard_message(i, kind, slots[0], made, expected, _plain(v))
+        return v
+
+    return check
+
+
+def same(a: Any, b: Any) -> bool:
+    """Whether a guard's outcome at replay is the recorded one."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return bool(np.shape(a) == np.shape(b) and np.array_equal(a, b))
     return bool(a == b)
-
-
-def _guard_failed(
-    i: int, kind: str, slot: int, made_by: str, expected: Any
-) -> Callable[[Any], None]:
-    def fail(actual: Any) -> None:
-        raise guard_message(i, kind, slot, made_by, expected, actual)
-
-    return fail
 
 
 class TapeInvalidated(RuntimeError):
@@ -168,3 +410,163 @@ def guard_message(
         f"{expected!r} while recording and {actual!r} at these inputs; the Python code "
         "took another path here. Record again."
     )
+
+
+# ----- the compiled path: the plan as the source of one function --------------------------------
+
+
+def _literal(v: Any) -> str | None:
+    """``v`` as a Python literal, if it is a small plain one (a finite float, an axis tuple)."""
+    t = type(v)
+    if t is float:
+        if not math.isfinite(v):
+            return None
+        return f"({v!r})" if v < 0 or (v == 0 and math.copysign(1.0, v) < 0) else repr(v)
+    if t is int or t is bool or v is None:
+        return f"({v!r})" if t is int and v < 0 else repr(v)
+    if t is tuple and all(type(e) is int for e in v):
+        return repr(v)
+    return None
+
+
+def source(plan: Plan) -> tuple[str, dict[str, Any]]:
+    """The plan as the source of ``value_and_grad(x0, x1, ...)``, and its namespace."""
+    ns: dict[str, Any] = dict(NAMESPACE)
+    n = plan.n
+    const_names: dict[int, str] = {}
+
+    def const_name(j: int, value: Any, hint: str) -> str:
+        got = const_names.get(j)
+        if got is not None:
+            return got
+        lit = _literal(value)
+        if lit is not None:
+            const_names[j] = lit
+            return lit
+        base = hint or f"c{j - 2 * n}"
+        name, k = base, 1
+        while name in ns and ns[name] is not value:
+            name, k = f"{base}_{k}", k + 1
+        ns[name] = value
+        const_names[j] = name
+        return name
+
+    def name(j: int) -> str:
+        if j < n:
+            if j in plan.fixed:
+                return const_name(j, plan.fixed[j], f"K{j}")
+            return f"v{j}"
+        if j < 2 * n:
+            return f"a{j - n}"
+        c = j - 2 * n
+        return const_name(j, plan.consts[c], plan.hints[c])
+
+    body = [f"v{s} = x{k}" for k, s in enumerate(plan.inputs) if 0 <= s < n]
+    for t, tpl, ops in plan.lines:
+        body.append(f"{name(t)} = " + tpl.format(*(name(j) for j in ops)))
+    grads = [name(j) if j >= 0 else "None" for j in plan.grads]
+    body.append(f"return {name(plan.output)}, ({', '.join(grads)}{',' if len(grads) == 1 else ''})")
+    params = ", ".join(f"x{k}" for k in range(len(plan.inputs)))
+    src = f"def value_and_grad({params}):\n" + "".join(f"    {line}\n" for line in body)
+    return src, ns
+
+
+def compile_plan(plan: Plan) -> tuple[str, Callable[..., Any]]:
+    """The plan compiled: its source and the function."""
+    src, ns = source(plan)
+    exec(compile(src, "<tape program>", "exec"), ns)
+    fn: Callable[..., Any] = ns["value_and_grad"]
+    return src, fn
+
+
+# ----- the interpreted path: flat op codes and slots ---------------------------------------------
+
+_BUILTINS: dict[str, Callable[..., Any]] = {
+    "{0} + {1}": operator.add,
+    "{0} - {1}": operator.sub,
+    "{0} * {1}": operator.mul,
+    "{0} / {1}": operator.truediv,
+    "{0} @ {1}": operator.matmul,
+    "-{0}": operator.neg,
+    "{0} > {1}": operator.gt,
+    "{0} < {1}": operator.lt,
+    "{0} >= {1}": operator.ge,
+    "{0} <= {1}": operator.le,
+}
+_CALL = re.compile(r"([A-Za-z_][\w.]*)\((\{0\}(?:, \{1\})?(?:, \{2\})?)\)")
+_BUILTIN_TYPES = (type(math.sin), np.ufunc)
+_OPS: dict[tuple[str, int], Callable[..., Any]] = {}
+"""Op codes by (template, operand count), shared by every program: one compile each."""
+
+
+def op_code(tpl: str, arity: int) -> Callable[..., Any]:
+    """The function a line's template stands for: the builtin itself where the template is
+    one operator or one call of a builtin on the operands in order, else the template
+    compiled once into a lambda."""
+    key = (tpl, arity)
+    f = _OPS.get(key)
+    if f is not None:
+        return f
+    f = _BUILTINS.get(tpl) if arity == tpl.count("{") else None
+    m = _CALL.fullmatch(tpl)
+    if f is None and m is not None and m.group(2).count("{") == arity:
+        obj: Any = NAMESPACE
+        for part in m.group(1).split("."):
+            obj = obj.get(part) if isinstance(obj, dict) else getattr(obj, part, None)
+        if isinstance(obj, _BUILTIN_TYPES):
+            f = obj
+    if f is None:
+        names = [f"_{k}" for k in range(arity)]
+        f = eval(f"lambda {', '.join(names)}: " + tpl.format(*names), NAMESPACE)
+    _OPS[key] = f
+    return f
+
+
+class Interpreter:
+    """A plan as flat lists: per line an op code, its target slot and its operand slots,
+    run by one loop over one list of slots (values, adjoints, constants)."""
+
+    __slots__ = ("_code", "_grads", "_inputs", "_output", "_slots")
+
+    def __init__(self, plan: Plan) -> None:
+        n = plan.n
+        slots: list[Any] = [None] * (2 * n)
+        for s, v in plan.fixed.items():
+            slots[s] = v
+        slots.extend(plan.consts)
+        code: list[tuple[Any, int, Any, int, int]] = []
+        append = code.append
+        for t, tpl, ops in plan.lines:
+            f = op_code(tpl, len(ops))
+            k = len(ops)
+            if k == 1:
+                append((f, t, ops[0], -1, -1))
+            elif k == 2:
+                append((f, t, ops[0], ops[1], -1))
+            elif k == 3:
+                append((f, t, ops[0], ops[1], ops[2]))
+            else:
+                append((f, t, ops, -2, -1))
+        self._slots = slots
+        self._code = code
+        self._inputs = [(k, s) for k, s in enumerate(plan.inputs) if 0 <= s < n]
+        self._output = plan.output
+        self._grads = plan.grads
+
+    def __len__(self) -> int:
+        return len(self._code)
+
+    def __call__(self, *xs: Any) -> tuple[Any, tuple[Any, ...]]:
+        S = self._slots.copy()
+        for k, s in self._inputs:
+            S[s] = xs[k]
+        for f, t, a, b, c in self._code:
+            if c >= 0:
+                S[t] = f(S[a], S[b], S[c])
+            elif b >= 0:
+                S[t] = f(S[a], S[b])
+            elif b == -1:
+                S[t] = f(S[a])
+            else:
+                S[t] = f(*[S[j] for j in a])
+        return S[self._output], tuple(S[j] if j >= 0 else None for j in self._grads)

@@ -24,15 +24,25 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import _table as P
-from ._codegen import TapeInvalidated, build, guard_message
+from ._codegen import Interpreter, TapeInvalidated, compile_plan, guard_message, lower
+from ._codegen import source as plan_source
 from ._core import _LEVELS, INPUT, Record, _plain, bind, call
 from ._dual import Dual, make_dual
-from ._rows import OUT, PRIM, ROWS, Array, Value
+from ._rows import INPUTS, OUT, PRIM, ROWS, Array, Value
 from ._sweep import batched_vjp, forward_sweep, sweep
 from ._var import Var, as_value
 
 if TYPE_CHECKING:
     from ._tape import Tape
+
+PATHS = ("auto", "compiled", "interpreted", "generic")
+"""The ways ``Program.value_and_grad`` can run (see ``Program.path``)."""
+
+COMPILE_LIMIT = 2_000
+"""Up to this many records ``path="auto"`` compiles the program; past it, the interpreter
+runs it. CPython's ``compile`` costs 10–25 µs per line of source (two to three lines per
+record), about 40× what recording the record cost, and its memory grows faster than linearly
+past ~10⁵ lines; benchmarks/RESULTS.md has the measurement behind the number."""
 
 
 class Program:
@@ -42,7 +52,14 @@ class Program:
     of the recorded shapes; every other leaf keeps its recorded value.
     """
 
-    def __init__(self, tape: Tape, records: list[Record], inputs: list[int], outputs: list[int]):
+    def __init__(
+        self,
+        tape: Tape,
+        records: list[Record],
+        inputs: list[int],
+        outputs: list[int],
+        path: str = "auto",
+    ):
         for _, _, _, ins, ans in records:
             if any(isinstance(v, Var | Dual) for v in (*ins, ans)):
                 raise ValueError(
@@ -55,8 +72,12 @@ class Program:
         self._inputs = inputs
         self._outputs = outputs
         self._shapes = [np.shape(records[s][OUT]) if s >= 0 else None for s in inputs]
-        self._compiled: Callable[..., Any] | None = None
+        if path not in PATHS:
+            raise ValueError(f"path must be one of {', '.join(map(repr, PATHS))}; got {path!r}")
+        self._path = path
+        self._runners: dict[str, Callable[..., Any]] = {}
         self._source: str | None = None
+        self._constants: set[int] | None = None
 
     def __len__(self) -> int:
         return len(self._records)
@@ -74,7 +95,7 @@ class Program:
             raise TypeError(f"this program takes {len(self._inputs)} inputs, got {len(xs)}")
         feed = {}
         for k, (slot, x, shape) in enumerate(zip(self._inputs, xs, self._shapes, strict=True)):
-            v = x if isinstance(x, Dual) else as_value(x)
+            v = x if isinstance(x, Dual) else _plain_input(x)
             if np.shape(_plain(v)) != shape:
                 raise ValueError(
                     f"input {k} has shape {np.shape(_plain(v))}; the tape was recorded with {shape}"
@@ -116,30 +137,81 @@ class Program:
     def __call__(self, *xs: Value) -> Any:
         """The outputs at new inputs (one value, or a list for several outputs)."""
         recs = self.replay(*xs)
-        outs = [_plain(recs[s][OUT]) for s in self._outputs]
+        keep = self._kept([x for x in xs if type(x) is np.ndarray])
+        outs = [self._hand_out(_plain(recs[s][OUT]), keep) for s in self._outputs]
         return outs[0] if len(outs) == 1 else outs
+
+    @property
+    def path(self) -> str:
+        """How ``value_and_grad`` runs: ``"compiled"`` (the records as the source of one
+        Python function), ``"interpreted"`` (the same lines as flat op codes and slots, run
+        by one loop), ``"generic"`` (record by record through the rows' own implementations
+        and rules, as a fresh sweep does), or ``"auto"``: compiled up to ``COMPILE_LIMIT``
+        records, interpreted past it."""
+        return self._path
+
+    def using(self, path: str) -> Program:
+        """This program (the same records, inputs and outputs) running ``value_and_grad`` on
+        ``path`` (see ``path``), e.g. ``prog.using("interpreted")`` to force a long tape's
+        path on a short one. Plans built on one are kept on the other."""
+        other = Program(self._tape, self._records, self._inputs, self._outputs, path=path)
+        other._runners = self._runners  # one plan per path, shared
+        return other
+
+    def _chosen(self) -> str:
+        if self._path != "auto":
+            return self._path
+        return "compiled" if len(self._records) <= COMPILE_LIMIT else "interpreted"
+
+    def _runner(self, path: str) -> Callable[..., Any]:
+        run = self._runners.get(path)
+        if run is None:
+            self._check_scalar_output()
+            y = self._outputs[0]
+            if path == "compiled":
+                plan = lower(self._records, self._inputs, y)
+                self._source, run = compile_plan(plan)
+            else:
+                run = Interpreter(lower(self._records, self._inputs, y, alias_copies=True))
+            self._runners[path] = run
+        return run
 
     def value_and_grad(self, *xs: Value) -> tuple[Value, tuple[Value, ...]]:
         """Replay forward, then one reverse sweep: the first output (a scalar) and its
         gradient with respect to every input, as a tuple.
 
-        The records are compiled (once, on the first call) into straight-line Python: a line
-        per record forward and a line per input backward (``source()`` shows it).
+        The records are lowered once (on the first call) to plain NumPy and ``math``: a line
+        per record forward and a line per input backward (``source()`` shows them), then
+        compiled to one function or, for long tapes, run by an interpreter over flat op
+        codes (see ``path``). Input arrays are not copied; the gradients are new arrays.
+
+        Raises:
+            TapeInvalidated: When a guard comes out differently than while recording.
         """
-        if self._compiled is None:
-            self._check_scalar_output()
-            self._source, self._compiled = build(self._records, self._inputs, self._outputs[0])
-        feed = self._feed(xs)
-        args = [feed.get(s, 0.0) for s in self._inputs]
-        y, grads = self._compiled(*args)
-        return _plain(y), tuple(self._as_gradient(g, k) for k, g in enumerate(grads))
+        path = self._chosen()
+        if path == "generic":
+            return self._value_and_grad_generic(xs)
+        args = self._arguments(xs)
+        if args is None:  # dual numbers (forward over reverse): the generic replay
+            return self._value_and_grad_generic(xs)
+        run = self._runner(path)
+        try:
+            y, grads = run(*args)
+        except (ArithmeticError, ValueError):
+            # math raises where NumPy gives inf or nan (exp(1000.0), 1 / 0.0): the generic
+            # replay gives NumPy's values, as a fresh recording does
+            return self._value_and_grad_generic(xs)
+        keep = self._kept(args)
+        return _plain(y), tuple(
+            self._hand_out(self._as_gradient(g, k), keep) for k, g in enumerate(grads)
+        )
 
     def source(self) -> str:
-        """The Python source ``value_and_grad`` runs: the Wengert list as straight-line code,
-        forward then backward."""
+        """The Python source of the compiled path: the Wengert list as straight-line NumPy and
+        ``math`` code, forward then backward (for any length: it is not compiled here)."""
         if self._source is None:
             self._check_scalar_output()
-            self._source, self._compiled = build(self._records, self._inputs, self._outputs[0])
+            self._source = plan_source(lower(self._records, self._inputs, self._outputs[0]))[0]
         return self._source
 
     def _check_scalar_output(self) -> None:
@@ -147,15 +219,68 @@ class Program:
         if shape != ():
             raise ValueError(f"value_and_grad needs a scalar output; it has shape {shape}")
 
+    def _arguments(self, xs: Sequence[Any]) -> list[Any] | None:
+        """The inputs as plain values, checked against the recorded shapes; not copied
+        (replay never writes them). None when some input is a dual number."""
+        if len(xs) != len(self._inputs):
+            raise TypeError(f"this program takes {len(self._inputs)} inputs, got {len(xs)}")
+        out = []
+        for k, (x, shape) in enumerate(zip(xs, self._shapes, strict=True)):
+            t = type(x)
+            if t is float:
+                v: Any = x
+            elif isinstance(x, Dual):
+                return None
+            else:
+                v = _plain_input(x)
+            if (() if type(v) is float else v.shape) != shape:
+                raise ValueError(
+                    f"input {k} has shape {np.shape(v)}; the tape was recorded with {shape}"
+                )
+            out.append(v)
+        return out
+
+    def _kept(self, args: Sequence[Any]) -> set[int]:
+        """The arrays a result must not share memory with: the program's constants and the
+        caller's inputs (by the id of the array that owns the memory)."""
+        keep = self._constants
+        if keep is None:
+            keep = set()
+            for rec in self._records:
+                for v in (*rec[INPUTS], rec[OUT]):
+                    if type(v) is np.ndarray:
+                        keep.add(id(_owner(v)))
+            self._constants = keep
+        fresh = set(keep)
+        fresh.update(id(_owner(a)) for a in args if type(a) is np.ndarray)
+        return fresh
+
+    @staticmethod
+    def _hand_out(g: Any, keep: set[int]) -> Any:
+        """``g``, or a copy where it shares memory with something kept or handed out."""
+        if type(g) is not np.ndarray:
+            return g
+        owner = id(_owner(g))
+        if owner in keep:
+            return g.copy()
+        keep.add(owner)
+        return g
+
     def _as_gradient(self, g: Any, k: int) -> Any:
         shape = self._shapes[k]
+        if g is None:
+            return 0.0 if shape == () else np.zeros(shape)
         if shape == () and (not isinstance(g, np.ndarray) or g.dtype == np.float64):
             return float(g)
         return np.broadcast_to(np.asarray(g), shape or ()).copy() if np.shape(g) != shape else g
 
     def value_and_grad_interpreted(self, *xs: Value) -> tuple[Value, tuple[Value, ...]]:
-        """``value_and_grad`` by the generic replay and sweep, record by record (what the
-        compiled code does, interpreted; kept as its reference)."""
+        """``value_and_grad`` on the interpreted path (``using("interpreted")``), whatever
+        the tape's length: what long tapes run, kept callable on short ones for tests."""
+        return self.using("interpreted").value_and_grad(*xs)
+
+    def _value_and_grad_generic(self, xs: Sequence[Any]) -> tuple[Value, tuple[Value, ...]]:
+        """The reference: the generic replay and sweep, record by record."""
         recs = self.replay(*xs)
         y = self._outputs[0]
         ans = recs[y][OUT]
@@ -240,6 +365,24 @@ class Program:
             shape = np.shape(_plain(like))
             return 0.0 if shape == () else np.zeros(shape)
         return _plain(t) if not isinstance(t, float | np.ndarray) else t
+
+
+def _plain_input(x: Any) -> Any:
+    """A caller's input as a plain value without a copy where it already is one (a float, a
+    float array: replay never writes its inputs); numbers, lists and integer arrays are
+    converted as ``Var`` converts them."""
+    if type(x) is float:
+        return x
+    if type(x) is np.ndarray and x.dtype.kind == "f" and x.ndim:
+        return x
+    return as_value(x)
+
+
+def _owner(a: np.ndarray[Any, Any]) -> Any:
+    """The object that owns an array's memory (the array itself, or its base)."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a if a.base is None else a.base
 
 
 def _one(ans: Any) -> Any:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, NamedTuple, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +41,37 @@ Index: TypeAlias = Any
 
 Rule: TypeAlias = Callable[..., Any]
 """A VJP or JVP rule. Its arguments may be plain values, Vars or Duals: see the module doc."""
+
+
+class Code(NamedTuple):
+    """How one record of a row reads as plain code (NumPy and ``math`` on plain values), for
+    the replayed program (``_codegen``). Expressions are ``str.format`` templates: ``{0}``,
+    ``{1}``... are the record's inputs, ``{ans}`` its output, ``{g}`` the output's cotangent,
+    and any other name is an entry of ``consts`` (a literal such as an axis tuple is written
+    into the code; anything else, an index array, becomes a name in the program).
+
+    Attributes:
+        out: The forward expression (``"{0} * {1}"``, ``"math.sin({0})"``).
+        partials: For elementwise rows: ∂out/∂input k as an expression of the inputs and
+            ``{ans}`` (``"math.cos({0})"``), ``"1"`` and ``"-1"`` for ±the cotangent itself,
+            None for no derivative. The cotangent is ``g · partial``, summed back to the
+            input's shape by the generator (which knows the shapes).
+        vjp: Otherwise (or instead): the cotangent of input k as an expression with ``{g}``,
+            already of input k's shape (elementwise rows: of the output's, summed back).
+        consts: Values the templates name.
+    """
+
+    out: str
+    partials: tuple[str | None, ...] | None = None
+    vjp: tuple[str | None, ...] | None = None
+    consts: dict[str, Any] | None = None
+
+
+PlainCode: TypeAlias = Callable[[tuple[Any, ...], Any, dict[str, Any]], "Code | None"]
+"""A row's plain code: given one record's input values, output value and parameters (all as
+recorded: their shapes and types are the record's), its ``Code`` with every shape decision
+made, or None where the row has no plain form for such values (then the program calls the
+row's generic implementation and rules, which are always correct)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -65,6 +96,8 @@ class Primitive:
         differentiable: False for rows whose output is not a real number (comparisons give
             booleans, guards check them): recorded so that replay recomputes them, but no
             derivative flows through them.
+        code: The row's plain code for replayed programs (see ``Code``), or None: the
+            program then calls ``impl`` and the rules, as the sweep does.
     """
 
     name: str
@@ -76,6 +109,7 @@ class Primitive:
     variadic: bool = False
     elementwise: bool = False
     differentiable: bool = True
+    code: PlainCode | None = None
     index: int = field(init=False, default=-1)
 
     def __post_init__(self) -> None:
@@ -120,6 +154,7 @@ def elementwise(
     impl: Callable[..., Any],
     partials: tuple[Rule | None, ...],
     notation: str = "",
+    code: PlainCode | None = None,
 ) -> Primitive:
     """An elementwise row, declared by its partial derivatives once.
 
@@ -139,12 +174,17 @@ def elementwise(
         notation=notation,
         broadcasts=several,
         elementwise=several,
+        code=code,
     )
 
 
 def self_adjoint(
-    name: str, impl: Callable[..., Any], rules: tuple[Rule | None, ...], notation: str = ""
+    name: str,
+    impl: Callable[..., Any],
+    rules: tuple[Rule | None, ...],
+    notation: str = "",
+    code: PlainCode | None = None,
 ) -> Primitive:
     """A row whose Jacobian is symmetric (softmax, flip, copy): one rule per input,
     ``t ↦ J·t``, serves as both its VJP and its JVP."""
-    return Primitive(name, impl=impl, vjp=rules, jvp=rules, notation=notation)
+    return Primitive(name, impl=impl, vjp=rules, jvp=rules, notation=notation, code=code)
