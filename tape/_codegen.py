@@ -101,6 +101,10 @@ class Plan(NamedTuple):
     plain: bool
 
 
+def _shape(v: Any) -> tuple[int, ...]:
+    return () if type(v) is float else tuple(np.shape(v))
+
+
 def _covered(v: Any) -> bool:
     """Whether plain code may handle this value: a float, a bool, a float64 or bool array."""
     t = type(v)
@@ -118,8 +122,21 @@ def _ph(k: int) -> str:
 
 
 def _paren(e: str) -> str:
-    """``e`` in parentheses unless it is one name, literal or placeholder."""
-    return e if _SIMPLE.fullmatch(e) else f"({e})"
+    """``e`` in parentheses unless it is one name, literal, placeholder or call, or already
+    in parentheses."""
+    if _SIMPLE.fullmatch(e):
+        return e
+    m = re.match(r"[\w.]*\(", e)
+    if m and e.endswith(")"):
+        depth = 0
+        for k, ch in enumerate(e):
+            depth += ch == "("
+            depth -= ch == ")"
+            if depth == 0 and k >= m.end() - 1:
+                if k == len(e) - 1:
+                    return e  # the opening parenthesis closes at the end
+                break
+    return f"({e})"
 
 
 def _unbroadcast_code(ct: str, to: tuple[int, ...], frm: tuple[int, ...], to_float: bool) -> str:
@@ -161,24 +178,43 @@ class _Lowering:
         return j
 
 
+_RAW: dict[str, str] = {"1": "{g}", "-1": "-{g}"}
+"""A partial's cotangent template, ``g · partial``, by partial."""
+
+_BOUND: dict[tuple[Any, ...], tuple[str, tuple[int, ...]]] = {}
+"""Templates already bound, by (template, inputs, names, which sources are the same slot):
+binding is string work, and a long tape repeats a few templates many times."""
+
+
 def _template(
     tpl: str, inputs: Sequence[int], named: dict[str, int]
 ) -> tuple[str, tuple[int, ...]]:
     """A row template with its placeholders bound: ``{0}`` → input 0's slot, ``{g}`` → the
     cotangent's, a const name → its slot. Returns the line template (placeholders renumbered
     in the order of first use, one operand per distinct slot) and its operands."""
-    ops: list[int] = []
-    where: dict[int, int] = {}
+    sources = [*inputs, *named.values()]
+    same = tuple(sources.index(x) for x in sources)
+    key = (tpl, len(inputs), tuple(named), same)
+    got = _BOUND.get(key)
+    if got is None:
+        order: list[int] = []
+        where: dict[int, int] = {}
 
-    def ph(slot: int) -> str:
-        k = where.get(slot)
-        if k is None:
-            k = where[slot] = len(ops)
-            ops.append(slot)
-        return _ph(k)
+        def ph(source: int) -> str:
+            source = same[source]
+            k = where.get(source)
+            if k is None:
+                k = where[source] = len(order)
+                order.append(source)
+            return _ph(k)
 
-    out = tpl.format(*(_Lazy(ph, s) for s in inputs), **{k: _Lazy(ph, s) for k, s in named.items()})
-    return out, tuple(ops)
+        m = len(inputs)
+        text = tpl.format(
+            *(_Lazy(ph, j) for j in range(m)),
+            **{name: _Lazy(ph, m + j) for j, name in enumerate(named)},
+        )
+        got = _BOUND[key] = (text, tuple(order))
+    return got[0], tuple(sources[j] for j in got[1])
 
 
 class _Lazy:
@@ -205,6 +241,8 @@ def lower(
     varies = [False] * n
     fixed: dict[int, Any] = {}
     codes: list[Code | None] = [None] * n
+    quick: list[_Quick | None] = [None] * n
+    lines = lo.lines
     for i in range(n):
         p, slots, params, ins, ans = records[i]
         row = ROWS[p]
@@ -214,10 +252,28 @@ def lower(
             else:
                 fixed[i] = ans
             continue
-        if not any(s >= 0 and varies[s] for s in slots):
+        for s in slots:
+            if s >= 0 and varies[s]:
+                break
+        else:
             fixed[i] = ans  # computed from constants alone: the recorded value
             continue
         varies[i] = True
+        if params is None and type(ans) is float and row.code is not None:
+            # the scalar records of a long tape: one dictionary look-up each
+            for x in ins:
+                if type(x) is not float:
+                    break
+            else:
+                q = _quick(row, ins, ans)
+                if q is not None:
+                    ops = [
+                        s if s >= 0 else lo.const(c, "", share=True)
+                        for s, c in zip(slots, ins, strict=True)
+                    ]
+                    quick[i] = q
+                    lines.append((i, q.out, tuple([ops[j] for j in q.order])))
+                    continue
         ops = _operands(lo, i, slots, ins)
         kw = params or {}
         code = None
@@ -228,7 +284,7 @@ def lower(
             check = lo.const(_guard_check(records, i), f"G{i}")
             lo.lines.append((i, "{0}({1})", (check, ops[0])))
         elif code is not None:
-            named = {k: lo.const(v, "") for k, v in (code.consts or {}).items()}
+            named = {k: lo.const(v, _hint(k, v, i)) for k, v in (code.consts or {}).items()}
             tpl, operands = _template(code.out, ops, named)
             if type(ans) is float and any(type(x) is not float for x in ins):
                 tpl = f"float({tpl})"  # a reduction's NumPy scalar, as the recording has it
@@ -257,6 +313,27 @@ def lower(
         row = ROWS[p]
         if row is INPUT or not row.differentiable:
             continue
+        q = quick[i]
+        if q is not None:
+            sources = [
+                s if s >= 0 else lo.const(c, "", share=True)
+                for s, c in zip(slots, ins, strict=True)
+            ]
+            sources += (g, i)
+            for k, bt, order in q.back:
+                s = slots[k]
+                if s < 0 or not varies[s]:
+                    continue
+                operands = tuple([sources[j] for j in order])
+                if loc[s] >= 0:
+                    lines.append((n + s, bt.acc, (*operands, loc[s])))
+                elif alias_copies and bt.text == "{0}":
+                    loc[s] = operands[0]
+                    continue
+                else:
+                    lines.append((n + s, bt.text, operands))
+                loc[s] = n + s
+            continue
         code = codes[i]
         bops: list[int] | None = None
         for k, s in enumerate(slots):
@@ -284,6 +361,64 @@ def lower(
     return Plan(n, lo.consts, lo.hints, fixed, lo.lines, n_forward, inputs, output, grads, lo.plain)
 
 
+class _Text(NamedTuple):
+    """A bound cotangent template, and the same accumulated into an adjoint (the adjoint
+    being the operand after the others)."""
+
+    text: str
+    acc: str
+
+
+class _Quick(NamedTuple):
+    """A scalar record's lines, bound once for all records of its row and input pattern:
+    the forward template and the order of its operands among the inputs; per input with a
+    derivative, its cotangent template and operand order among (inputs..., g, ans)."""
+
+    out: str
+    order: tuple[int, ...]
+    back: tuple[tuple[int, _Text, tuple[int, ...]], ...]
+
+
+_QUICK: dict[tuple[Any, ...], _Quick | None] = {}
+
+
+def _quick(row: Primitive, ins: tuple[Any, ...], ans: Any) -> _Quick | None:
+    """The quick form of a record whose inputs and output are all floats (no params), or
+    None when its row's plain code has none (constants, no plain code for such values)."""
+    assert row.code is not None
+    code = row.code(ins, ans, {})
+    if code is None or code.consts:
+        return None
+    m = len(ins)
+    key = (code, m)
+    if key in _QUICK:
+        return _QUICK[key]
+    sym = list(range(m))  # distinct inputs (a record of x·x binds the same template)
+    out, order = _template(code.out, sym, {})
+    back = []
+    for k in range(m):
+        if code.partials is not None:
+            part = code.partials[k]
+            if part is None:
+                continue
+            raw = _RAW.get(part) or _RAW.setdefault(part, "{g} * " + _paren(part))
+        else:
+            part = None if code.vjp is None else code.vjp[k]
+            if part is None:
+                continue
+            raw = part
+        text, bo = _template(raw, sym, {"g": m, "ans": m + 1})
+        back.append((k, _Text(text, f"{_ph(len(bo))} + {_paren(text)}"), bo))
+    q = _QUICK[key] = _Quick(out, order, tuple(back))
+    return q
+
+
+def _hint(key: str, value: Any, i: int) -> str:
+    """A plain code constant's name in the source: a function's own, else key and record."""
+    name = getattr(value, "__name__", None)
+    return name if callable(value) and isinstance(name, str) else f"{key}{i}"
+
+
 def _operands(lo: _Lowering, i: int, slots: tuple[int, ...], ins: tuple[Any, ...]) -> list[int]:
     """The slots of a record's inputs: their records', or a constant's (one per object)."""
     return [
@@ -308,15 +443,17 @@ def _plain_cotangent(
         part = code.partials[k]
         if part is None:
             return None
-        raw = "{g}" if part == "1" else "-{g}" if part == "-1" else "{g} * " + _paren(part)
+        raw = _RAW.get(part) or _RAW.setdefault(part, "{g} * " + _paren(part))
     else:
         part = None if code.vjp is None else code.vjp[k]
         if part is None:
             return None
         raw = part
-    if row.elementwise and np.shape(ins[k]) != np.shape(ans):
-        raw = _unbroadcast_code(raw, np.shape(ins[k]), np.shape(ans), type(ins[k]) is float)
-    named = {name: lo.const(v, "") for name, v in (code.consts or {}).items()}
+    if row.elementwise:
+        to, frm = _shape(ins[k]), _shape(ans)
+        if to != frm:
+            raw = _unbroadcast_code(raw, to, frm, type(ins[k]) is float)
+    named = {name: lo.const(v, _hint(name, v, i)) for name, v in (code.consts or {}).items()}
     named["g"], named["ans"] = g, i
     lo.plain = True
     return _template(raw, ops, named)

@@ -17,6 +17,7 @@ the tape (``where`` with a recorded comparison, ``maximum``, ``relu``, ``abs``, 
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -78,6 +79,7 @@ class Program:
         self._runners: dict[str, Callable[..., Any]] = {}
         self._source: str | None = None
         self._constants: set[int] | None = None
+        self._views: dict[str, Program] = {}
 
     def __len__(self) -> int:
         return len(self._records)
@@ -154,8 +156,14 @@ class Program:
         """This program (the same records, inputs and outputs) running ``value_and_grad`` on
         ``path`` (see ``path``), e.g. ``prog.using("interpreted")`` to force a long tape's
         path on a short one. Plans built on one are kept on the other."""
-        other = Program(self._tape, self._records, self._inputs, self._outputs, path=path)
-        other._runners = self._runners  # one plan per path, shared
+        if path == self._path:
+            return self
+        other = self._views.get(path)
+        if other is None:
+            other = Program(self._tape, self._records, self._inputs, self._outputs, path=path)
+            other._runners = self._runners  # one plan per path, shared
+            other._views = self._views
+            self._views[path] = other
         return other
 
     def _chosen(self) -> str:
@@ -168,11 +176,18 @@ class Program:
         if run is None:
             self._check_scalar_output()
             y = self._outputs[0]
-            if path == "compiled":
-                plan = lower(self._records, self._inputs, y)
-                self._source, run = compile_plan(plan)
-            else:
-                run = Interpreter(lower(self._records, self._inputs, y, alias_copies=True))
+            # the lines are many small tuples that live as long as the program: the
+            # collector's passes over them while they are made cost as much as making them
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                if path == "compiled":
+                    self._source, run = compile_plan(lower(self._records, self._inputs, y))
+                else:
+                    run = Interpreter(lower(self._records, self._inputs, y, alias_copies=True))
+            finally:
+                if collecting:
+                    gc.enable()
             self._runners[path] = run
         return run
 
