@@ -276,7 +276,7 @@ class Program:
         if type(g) is not np.ndarray:
             return g
         owner = id(_owner(g))
-        if owner in keep:
+        if owner in keep or not g.flags.writeable:
             return g.copy()
         keep.add(owner)
         return g
@@ -302,7 +302,8 @@ class Program:
         if np.shape(_plain(ans)) != ():
             raise ValueError(f"value_and_grad needs a scalar output; it has shape {np.shape(ans)}")
         adj = sweep(recs, y, _one(ans), self._inputs)
-        grads = tuple(self._grad_of(adj, k) for k in range(len(self._inputs)))
+        keep = self._kept([x for x in xs if type(x) is np.ndarray])
+        grads = tuple(self._hand_out(self._grad_of(adj, k), keep) for k in range(len(self._inputs)))
         return _plain(ans), grads
 
     def _grad_of(self, adj: list[Any], k: int) -> Any:

@@ -1,0 +1,238 @@
+"""The two code paths of a replayed program, forced on the same tapes.
+
+``Program.value_and_grad`` runs a plan of plain NumPy and ``math`` lines either compiled
+into one function (short tapes) or by an interpreter over flat op codes and slots (long
+tapes); ``prog.using("compiled" | "interpreted" | "generic")`` forces a path. Here:
+
+- random compositions (the replay property test's) and the MLP losses of W1 and W2 give the
+  same values and gradients on every path as a fresh recording, to 1e-12;
+- guards raise ``TapeInvalidated`` on both paths, and variadic rows (concatenate, stack,
+  einsum) and rows without plain code replay on both;
+- ``path="auto"`` compiles up to ``COMPILE_LIMIT`` records and interprets past it, and a
+  long scalar chain gives the derivative a float computation gives;
+- where ``math`` raises (exp overflow, division by zero) the program falls back to the
+  generic replay and gives NumPy's inf, as a fresh recording does;
+- inputs are not copied and not written; results never share memory with the program's
+  constants, with the caller's inputs or with each other;
+- ``source()`` reads as NumPy: literal shapes and axes, no generic calls for the W1 rows.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_replay import Step, _point, assert_same, composition, fresh_value_and_grad, record
+
+import tape as tp
+from tape._program import COMPILE_LIMIT
+
+PATHS = ("compiled", "interpreted", "generic")
+
+
+def on_every_path(prog: tp.Program, *xs: Any) -> list[tuple[Any, tuple[Any, ...]]]:
+    """``value_and_grad`` at ``xs`` on each forced path."""
+    return [prog.using(path).value_and_grad(*xs) for path in PATHS]
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    steps=st.lists(st.tuples(*(st.integers(0, 99) for _ in range(6))), min_size=1, max_size=10),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_every_path_equals_a_fresh_recording_on_random_compositions(
+    steps: list[Step], seed: int
+) -> None:
+    f = composition(steps)
+
+    def scalar(x: Any, b: Any, s: Any) -> Any:
+        return f(x, b, s)[0]
+
+    rng = np.random.default_rng(seed)
+    _, prog, _ = record(scalar, *_point(rng))
+    for _ in range(2):
+        point = _point(rng)
+        want = fresh_value_and_grad(scalar, *point)
+        for path, (value, grads) in zip(PATHS, on_every_path(prog, *point), strict=True):
+            assert_same(value, want[0], f"{path}: value")
+            assert_same(list(grads), want[1], f"{path}: gradients")
+            assert isinstance(grads[2], float), path
+
+
+def _mlp_loss(act: Callable[[Any], Any], X: Any, y: Any) -> Callable[..., Any]:
+    def loss(w0: Any, b0: Any, w1: Any, b1: Any) -> Any:
+        h = act(X @ w0 + b0) @ w1 + b1
+        lp = tp.log_softmax(h, axis=-1)
+        return -lp[np.arange(len(y)), y].mean() + 1e-3 * ((w0 * w0).sum() + (w1 * w1).sum())
+
+    return loss
+
+
+@pytest.mark.parametrize("act", [tp.tanh, tp.relu, tp.sigmoid], ids=["tanh", "relu", "sigmoid"])
+def test_mlp_losses_on_every_path(act: Callable[[Any], Any]) -> None:
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((12, 5)), rng.integers(0, 3, 12)
+    loss = _mlp_loss(act, X, y)
+
+    def params() -> list[Any]:
+        return [
+            rng.standard_normal((5, 7)),
+            rng.standard_normal(7),
+            rng.standard_normal((7, 3)),
+            rng.standard_normal(3),
+        ]
+
+    _, prog, _ = record(loss, *params())
+    for _ in range(3):
+        ps = params()
+        want = fresh_value_and_grad(loss, *ps)
+        for path, (value, grads) in zip(PATHS, on_every_path(prog, *ps), strict=True):
+            assert_same(value, want[0], f"{path}: value")
+            assert_same(list(grads), want[1], f"{path}: gradients")
+
+
+def test_guards_raise_on_both_paths() -> None:
+    def f(x: Any) -> Any:
+        s = tp.sum(x)
+        return tp.sin(s) if s > 0 else tp.cos(s)
+
+    _, prog, _ = record(f, np.array([0.5, 1.0]))
+    for path in PATHS:
+        p = prog.using(path)
+        value, (g,) = p.value_and_grad(np.array([2.0, -1.0]))  # the same branch
+        assert_same(value, math.sin(1.0))
+        assert_same(g, np.full(2, math.cos(1.0)))
+        with pytest.raises(tp.TapeInvalidated, match=r"guard at record \d+: bool\(\) of record"):
+            p.value_and_grad(np.array([-2.0, 1.0]))
+
+
+def test_variadic_rows_and_rows_without_plain_code_on_both_paths() -> None:
+    def f(x: Any, w: Any) -> Any:
+        c = tp.concatenate([x, tp.sin(x), w], axis=0)  # (7,)
+        s = tp.stack([x * w[0], tp.exp(x)], axis=1)  # (3, 2)
+        e = tp.einsum("ij,j->i", s, w[1:3])  # (3,)
+        return tp.sum(c * c) + tp.sum(tp.cumsum(e)) + tp.prod(tp.softplus(x))
+
+    x0, w0 = np.array([0.3, -0.2, 0.5]), np.array([1.0, 2.0, -1.0, 0.5])
+    _, prog, _ = record(f, x0, w0)
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        x1, w1 = rng.uniform(-1, 1, 3), rng.uniform(-1, 1, 4)
+        want = fresh_value_and_grad(f, x1, w1)
+        for path, (value, grads) in zip(PATHS, on_every_path(prog, x1, w1), strict=True):
+            assert_same(value, want[0], f"{path}: value")
+            assert_same(list(grads), want[1], f"{path}: gradients")
+
+
+def _chain(x: Any, n: int) -> Any:
+    for _ in range(n):
+        x = 1.0001 * x + 0.1 * tp.sin(x)
+    return x
+
+
+def _float_chain(x: float, n: int) -> tuple[float, float]:
+    d = 1.0
+    for _ in range(n):
+        d *= 1.0001 + 0.1 * math.cos(x)
+        x = 1.0001 * x + 0.1 * math.sin(x)
+    return x, d
+
+
+def test_auto_compiles_short_tapes_and_interprets_long_ones() -> None:
+    _, short, _ = record(lambda x: _chain(x, 10), 0.5)
+    assert len(short) <= COMPILE_LIMIT and short._chosen() == "compiled"
+    n = COMPILE_LIMIT // 4 + 1
+    _, long, _ = record(lambda x: _chain(x, n), 0.5)
+    assert len(long) > COMPILE_LIMIT and long._chosen() == "interpreted"
+    assert long.path == "auto" and long.using("compiled").path == "compiled"
+    want = _float_chain(-0.7, n)
+    for path in ("auto", *PATHS):
+        value, (g,) = long.using(path).value_and_grad(-0.7)
+        assert_same([value, g], list(want), path)
+
+
+def test_math_errors_fall_back_to_numpy_values_on_both_paths() -> None:
+    def f(x: Any, y: Any) -> Any:
+        return tp.exp(x) + 1.0 / y
+
+    _, prog, _ = record(f, 1.0, 2.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for path in ("compiled", "interpreted"):
+            value, (gx, gy) = prog.using(path).value_and_grad(1000.0, 2.0)
+            assert value == math.inf and gx == math.inf and gy == -0.25
+            value, (gx, gy) = prog.using(path).value_and_grad(0.0, 0.0)
+            assert value == math.inf and gx == 1.0 and math.isinf(gy)
+
+
+def test_inputs_are_not_copied_or_written() -> None:
+    x = np.array([0.5, -1.0, 2.0])
+    x.flags.writeable = False  # replay never writes its inputs
+    _, prog, _ = record(lambda v: tp.sum(tp.tanh(v) * v), np.zeros(3))
+    recs = prog.replay(x)
+    assert any(r[4] is x for r in recs)  # the caller's array itself, not a copy
+    for path in PATHS:
+        value, (g,) = prog.using(path).value_and_grad(x)
+        assert_same(value, float(np.sum(np.tanh(x) * x)))
+        assert not np.shares_memory(g, x) and g.flags.writeable
+    np.testing.assert_array_equal(x, [0.5, -1.0, 2.0])
+
+
+def test_results_never_share_memory_with_inputs_constants_or_each_other() -> None:
+    c = np.array([1.0, 2.0, 3.0])
+    x = tp.Var(np.zeros(3))
+    with tp.Tape(persistent=True) as t:
+        view = x[0:2]
+        y = tp.sum(x * c)
+    same = t.compile(inputs=[x], outputs=[x])  # the output is the input itself
+    x1 = np.array([4.0, 5.0, 6.0])
+    out = same(x1)
+    assert not np.shares_memory(out, x1)
+    out_view = t.compile(inputs=[x], outputs=[view])(x1)
+    np.testing.assert_array_equal(out_view, [4.0, 5.0])
+    assert not np.shares_memory(out_view, x1)
+    twice = t.compile(inputs=[x, x], outputs=[y])  # one slot, two gradients
+    for path in PATHS:
+        _, (g1, g2) = twice.using(path).value_and_grad(x1, x1)
+        np.testing.assert_array_equal(g1, c)
+        np.testing.assert_array_equal(g2, c)
+        assert not np.shares_memory(g1, g2) and not np.shares_memory(g1, c)
+        g1[0] = -1.0  # the caller's to write: the program is not changed
+        assert_same(twice.using(path).value_and_grad(x1, x1)[1][0], c)
+
+
+def test_source_reads_as_numpy_with_the_shapes_made_literal() -> None:
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((10, 2)), np.sign(rng.standard_normal(10))
+
+    def loss(w: Any, b: Any) -> Any:
+        h = tp.relu(X @ w + b)
+        return tp.relu(1.0 - h[:, 0] * y).mean() + 1e-4 * tp.sum(w * w)
+
+    _, prog, _ = record(loss, rng.standard_normal((2, 4)), rng.standard_normal(4))
+    src = prog.source()
+    assert "np.maximum(" in src and " @ " in src and ".T @ " in src
+    assert ".sum(axis=(0,), keepdims=True).reshape((4,))" in src  # the bias's unbroadcast
+    assert "[:, 0]" in src  # a basic index, written out
+    assert "C(" not in src and "U(" not in src  # no generic calls left for these rows
+    _, chain, _ = record(lambda v: _chain(v, 3), 0.5)
+    assert "math.sin(v0)" in chain.source() and "math.cos(" in chain.source()
+
+
+def test_using_names_the_paths() -> None:
+    _, prog, _ = record(lambda v: tp.sin(v), 0.5)
+    assert prog.using("compiled").using("interpreted").path == "interpreted"
+    with pytest.raises(ValueError, match="path must be one of 'auto', 'compiled'"):
+        prog.using("fast")
