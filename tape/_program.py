@@ -221,6 +221,19 @@ class Program:
             self._hand_out(self._as_gradient(g, k), keep) for k, g in enumerate(grads)
         )
 
+    def objective(self, x: Array) -> tuple[float, Array]:
+        """The (scalar) first output and its gradient at ``x``, for a program of ONE array
+        input: what ``scipy.optimize.minimize(prog.objective, x0, jac=True)`` takes (with
+        ``hessp=prog.hvp`` for the Newton methods). ``value_and_grad`` gives a tuple of
+        gradients, one per input, which only L-BFGS-B accepts as ``jac``."""
+        if len(self._inputs) != 1:
+            raise TypeError(
+                f"objective() is for a program of one input; this one has {len(self._inputs)}"
+                " (use value_and_grad, or compile the parameters as one array)"
+            )
+        value, (g,) = self.value_and_grad(x)
+        return float(value), np.asarray(g)
+
     def source(self) -> str:
         """The Python source of the compiled path: the Wengert list as straight-line NumPy and
         ``math`` code, forward then backward (for any length: it is not compiled here)."""
