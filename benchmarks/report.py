@@ -264,6 +264,9 @@ def named_workload(t: Table) -> str | None:
         "W9 W1": "W1's step: recording again vs replaying the tape",
         "W9 W5": "W5's chain, 10,000 links: recording again vs replaying",
     }
+    w9 = re.fullmatch(r"W9 W5 N=1e(\d+)", key)
+    if w9:
+        return f"W5's chain, {10 ** int(w9.group(1)):,} links: recording again vs replaying"
     if key in words:
         return words[key]
     n = re.fullmatch(r"W5 N=(\d+)e(\d+)", key)
@@ -286,7 +289,13 @@ LIBRARY_COLOURS = {
     "python": "#7f7f7f",
 }
 
-MODES = {"jacfwd": "▶", "jacrev": "◀", "record + sweep": "●", "compiled replay": "◆"}
+MODES = {
+    "jacfwd": "▶",
+    "jacrev": "◀",
+    "record + sweep": "●",
+    "compiled replay": "◆",
+    "replay (auto)": "◆",
+}
 """The variants one line of the chart can hold, and their markers."""
 
 _MARKERS = {"▶": ">", "◀": "<", "●": "o", "◆": "D"}
@@ -349,7 +358,13 @@ def chart(path: Path, tables: Sequence[Table], note: str = "") -> bool:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    shown = [t for t in tables if t.floor() is not None and sum(bool(c.times) for c in t.rows) > 1]
+    shown = [
+        t
+        for t in tables
+        if t.floor() is not None
+        and sum(bool(c.times) for c in t.rows) > 1
+        and t.key not in ("W9 build", "W9 threshold")  # costs of building, not of runs
+    ]
     groups: list[list[Table]] = [[] for _ in FAMILIES]
     for t in shown:
         groups[family(t.key)].append(t)

@@ -1,11 +1,31 @@
-"""W9: replay. A compiled tape (``Tape.compile``) run again at new inputs vs recording the
-same function afresh, on W1's tensor loss and on W5's chain with N = 10⁴.
+"""W9: replay (issue 12). A compiled tape (``Tape.compile``) run again at new inputs, against
+the hand-written floor and against recording the same function afresh.
 
-Until ``tp.Tape`` has ``compile`` this workload reports "not available yet".
+- W9 W1: W1's tensor loss (MLP(2, [16, 16, 1]), hinge + L2), value and gradient, on the
+  compiled path (the default at this length) and forced onto the interpreted path.
+- W9 W5 N=…: W5's scalar chain x ← 1.0001·x + 0.1·sin x at N = 10³, 10⁴, 10⁵ links, in
+  µs per link, against the Python-float floor: the default path (``auto``), each path forced
+  (compiled only up to 10⁴ links: at 10⁵ CPython's compile takes tens of seconds and GBs).
+- W9 build: at N = 10⁵, the time to build the Program (lowering and the interpreter's op
+  lists, i.e. the first ``value_and_grad`` minus a later one) against the time to record the
+  tape, and the peak memory of building against the memory the tape holds (tracemalloc, in a
+  fresh subprocess).
+- W9 threshold: per record, what compiling costs once and what each path costs per call, at
+  several chain lengths: the measurement behind ``tape._program.COMPILE_LIMIT``.
+
+    python benchmarks/w_replay.py            # these tables alone (and the replay section
+                                             # of RESULTS.md with --write)
 """
 
 from __future__ import annotations
 
+import gc
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 from harness import FLOOR, TAPE, Contender, Table, check_gradients, measure
@@ -13,6 +33,10 @@ from w_mlp import W1, np_value_and_grad, setup, tape_loss
 from w_scalar import X0, _floor_chain
 
 import tape as tp
+from tape._codegen import Interpreter, compile_plan, lower
+from tape._program import COMPILE_LIMIT
+
+HERE = Path(__file__).resolve().parent
 
 
 def available() -> bool:
@@ -31,61 +55,226 @@ def _w1(repeats: int) -> Table:
 
     with tp.Tape(persistent=True) as t:
         loss = tape_loss(ps, X, y, spec)
-    prog = t.compile(inputs=ps, outputs=[loss])  # type: ignore[attr-defined]
+    prog = t.compile(inputs=ps, outputs=[loss])
+    interp = prog.using("interpreted")
 
     def replay() -> list[Any]:
         return list(prog.value_and_grad(*params)[1])
+
+    def replay_i() -> list[Any]:
+        return list(interp.value_and_grad(*params)[1])
 
     floor = lambda: np_value_and_grad(params, X, y, spec)[1]
     cs = [
         Contender("numpy (floor)", FLOOR, floor, floor),
         Contender("tape: record + sweep", TAPE, record, record),
         Contender("tape: compiled replay", TAPE, replay, replay),
+        Contender("tape: interpreted replay", TAPE, replay_i, replay_i),
     ]
     check_gradients("W9 W1", cs)
     measure(cs, repeats, warmup=3)
-    return Table(
+    table = Table(
         "W9 W1", "replay vs re-recording: W1's tensor loss, value and gradient", "ms", 1e-3, cs
     )
+    table.notes.append(f"{len(prog)} records; path auto = {prog._chosen()}")
+    return table
 
 
-def _w5(repeats: int, n: int = 10_000) -> Table:
+def _chain_tape(n: int) -> tuple[tp.Program, float]:
+    """W5's chain recorded once; returns the program and the recording time."""
     x0 = tp.Var(X0)
-
-    def chain() -> Any:
-        x = x0
+    t0 = time.perf_counter()
+    with tp.Tape(persistent=True) as t:
+        x: Any = x0
         for _ in range(n):
             x = 1.0001 * x + 0.1 * tp.sin(x)
-        return x
+    seconds = time.perf_counter() - t0
+    return t.compile(inputs=[x0], outputs=[x]), seconds
+
+
+def _w5(n: int, repeats: int) -> Table:
+    x0 = tp.Var(X0)
 
     def record() -> float:
         with tp.Tape() as t:
-            x = chain()
+            x: Any = x0
+            for _ in range(n):
+                x = 1.0001 * x + 0.1 * tp.sin(x)
         return float(t.gradient(x, x0))
 
-    with tp.Tape(persistent=True) as t:
-        xn = chain()
-    prog = t.compile(inputs=[x0], outputs=[xn])  # type: ignore[attr-defined]
+    prog, _ = _chain_tape(n)
+    paths = ["auto", "interpreted"] + (["compiled"] if n <= 10_000 else [])
 
-    def replay() -> float:
-        return float(prog.value_and_grad(X0)[1][0])
+    def replay(path: str) -> Any:
+        p = prog.using(path)
+        return lambda: float(p.value_and_grad(X0)[1][0])
 
     floor = lambda: _floor_chain(n)
     cs = [
         Contender("python floats (floor)", FLOOR, floor, floor),
         Contender("tape: record + sweep", TAPE, record, record),
-        Contender("tape: compiled replay", TAPE, replay, replay),
+        *(Contender(f"tape: replay ({p})", TAPE, replay(p), replay(p)) for p in paths),
     ]
-    check_gradients("W9 W5", cs)
+    for c in cs[2:]:  # build each path's plan outside the timing (see W9 build)
+        assert c.step is not None
+        c.step()
+    check_gradients(f"W9 W5 N={n}", cs)
     measure(cs, repeats, warmup=1, min_sample=0.0)
-    return Table("W9 W5", f"replay vs re-recording: W5's chain, N = {n:,}", "ms", 1e-3, cs)
+    table = Table(
+        f"W9 W5 N=1e{round(math.log10(n))}",
+        f"replay of W5's chain, N = {n:,} links ({len(prog):,} records), value and derivative",
+        "µs/link",
+        1e-6 * n,
+        cs,
+    )
+    table.notes.append(f"path auto = {prog._chosen()} (COMPILE_LIMIT = {COMPILE_LIMIT:,} records)")
+    return table
 
 
-def run_w9(repeats: int) -> list[Table]:
-    tables = [_w1(repeats), _w5(max(3, repeats // 2))]
+def _build_memory(n: int) -> dict[str, Any]:
+    """In this (fresh) process: the tape's memory and the peak while building, traced."""
+    import tracemalloc
+
+    _chain_tape(100)[0].value_and_grad(X0)  # warm: imports, op-code caches
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    prog, _ = _chain_tape(n)
+    tape_bytes = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.reset_peak()
+    mark = tracemalloc.get_traced_memory()[0]
+    prog.value_and_grad(X0)  # builds the plan and runs it once
+    current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "n": n,
+        "records": len(prog),
+        "tape_bytes": tape_bytes,
+        "build_peak_bytes": peak - mark,
+        "kept_bytes": current - mark,
+    }
+
+
+def _build(n: int, repeats: int) -> Table:
+    rec = Contender("record the tape", TAPE)
+    build = Contender("build the Program (first call − a later call)", TAPE)
+    for _ in range(repeats):
+        gc.collect()
+        prog, seconds = _chain_tape(n)
+        rec.times.append(seconds)
+        t0 = time.perf_counter()
+        prog.value_and_grad(X0)
+        first = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        prog.value_and_grad(X0)
+        build.times.append(first - (time.perf_counter() - t0))
+        del prog
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__)), "--memory", str(n)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=HERE,
+    )
+    mem = json.loads(out.stdout.strip().splitlines()[-1])
+    mib = 2**20
+    build.extra = {
+        "tape's memory (MiB)": f"{mem['tape_bytes'] / mib:.1f}",
+        "peak while building (MiB)": f"{mem['build_peak_bytes'] / mib:.1f}",
+        "peak ÷ tape's": f"{mem['build_peak_bytes'] / mem['tape_bytes']:.2f}",
+        "kept (MiB)": f"{mem['kept_bytes'] / mib:.1f}",
+    }
+    table = Table(
+        "W9 build",
+        f"building the Program of W5's chain at N = {n:,} links ({mem['records']:,} records), "
+        "against recording it",
+        "s",
+        1.0,
+        [rec, build],
+        extra_cols=list(build.extra),
+        floor_name="record the tape",
+    )
+    table.notes.append(
+        "memory by tracemalloc in a fresh process: what the tape holds after recording, and "
+        "the peak above that while the first value_and_grad builds the plan and runs it"
+    )
+    return table
+
+
+def _threshold() -> Table:
+    """Per record: compile once (lower + compile), build the interpreter once, and each
+    path's cost per call, at several chain lengths."""
+    rows: list[Contender] = []
+    cols = [
+        "records",
+        "compile (µs/record)",
+        "interpreter build (µs/record)",
+        "call compiled (µs/record)",
+        "call interpreted (µs/record)",
+        "calls to repay compile",
+    ]
+    for links in (125, 500, 2_000, 8_000):
+        prog, _ = _chain_tape(links)
+        recs, ins, out = prog._records, prog._inputs, prog._outputs[0]
+        m = len(recs)
+        gc.collect()
+        t0 = time.perf_counter()
+        _, compiled = compile_plan(lower(recs, ins, out))
+        t_compile = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        interp = Interpreter(lower(recs, ins, out, alias_copies=True))
+        t_build = time.perf_counter() - t0
+
+        def per_call(f: Any) -> float:
+            ts = []
+            for _ in range(7):
+                t0 = time.perf_counter()
+                f(X0)
+                ts.append(time.perf_counter() - t0)
+            return sorted(ts)[3]
+
+        c_call, i_call = per_call(compiled), per_call(interp)
+        saved = i_call - c_call
+        c = Contender(f"{links:,} links", TAPE)
+        c.times.append(t_compile)
+        c.extra = {
+            "records": f"{m:,}",
+            "compile (µs/record)": f"{1e6 * t_compile / m:.1f}",
+            "interpreter build (µs/record)": f"{1e6 * t_build / m:.2f}",
+            "call compiled (µs/record)": f"{1e6 * c_call / m:.3f}",
+            "call interpreted (µs/record)": f"{1e6 * i_call / m:.3f}",
+            "calls to repay compile": f"{(t_compile - t_build) / saved:.0f}"
+            if saved > 0
+            else "never",
+        }
+        rows.append(c)
+    table = Table(
+        "W9 threshold",
+        "where compile() stops paying: its one-off cost per record against each path's per call",
+        "s",
+        1.0,
+        rows,
+        extra_cols=cols,
+    )
+    table.notes.append(
+        f"COMPILE_LIMIT = {COMPILE_LIMIT:,} records: compiling costs ~10–25 µs per line of source "
+        "(2–3 lines per record) whatever the length, against ~1 µs to record the record, so a "
+        "compiled program repays its compile only after the number of calls in the last column; "
+        "the limit keeps that one-off cost under ~0.1 s, and past ~10⁵ lines compile's time and "
+        "memory grow faster than linearly (issue 12: 20 s and 4.3 GB at 900,000 lines)"
+    )
+    return table
+
+
+def run_w9(repeats: int, quick: bool = False) -> list[Table]:
+    tables = [_w1(repeats)]
+    for n in (1_000, 10_000) if quick else (1_000, 10_000, 100_000):
+        tables.append(_w5(n, max(3, repeats // 2) if n < 100_000 else 3))
+    tables.append(_build(10_000 if quick else 100_000, 3))
+    tables.append(_threshold())
     for t in tables:
         rec = t.median("tape: record + sweep")
-        rep = t.median("tape: compiled replay")
+        rep = t.median("tape: compiled replay") or t.median("tape: replay (auto)")
         if rec and rep:
             t.notes.append(f"replay is {rec / rep:.2f}× faster than recording again")
     return tables
@@ -95,3 +284,14 @@ def not_available() -> Table:
     t = Table("W9", "replay (compiled tape) vs re-recording", "ms", 1e-3, [])
     t.notes.append("not available yet: tp.Tape has no compile() in this version of tape")
     return t
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--memory"]:
+        print(json.dumps(_build_memory(int(sys.argv[2]))))
+        sys.exit(0)
+    import harness
+
+    for table in run_w9(11, quick="--quick" in sys.argv):
+        print(harness.render_text(table))
+        print()

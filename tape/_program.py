@@ -217,9 +217,14 @@ class Program:
             # replay gives NumPy's values, as a fresh recording does
             return self._value_and_grad_generic(xs)
         keep = self._kept(args)
-        return _plain(y), tuple(
-            self._hand_out(self._as_gradient(g, k), keep) for k, g in enumerate(grads)
-        )
+        shapes = self._shapes
+        out = []
+        for k, g in enumerate(grads):
+            if type(g) is float and shapes[k] == ():
+                out.append(g)
+            else:
+                out.append(self._hand_out(self._as_gradient(g, k), keep))
+        return _plain(y), tuple(out)
 
     def objective(self, x: Array) -> tuple[float, Array]:
         """The (scalar) first output and its gradient at ``x``, for a program of ONE array
@@ -268,9 +273,10 @@ class Program:
             out.append(v)
         return out
 
-    def _kept(self, args: Sequence[Any]) -> set[int]:
-        """The arrays a result must not share memory with: the program's constants and the
-        caller's inputs (by the id of the array that owns the memory)."""
+    def _kept(self, args: Sequence[Any]) -> tuple[set[int], list[int]]:
+        """The arrays a result must not share memory with (by the id of the array that owns
+        the memory): the program's constants (the recorded values), and the caller's inputs
+        with the results handed out so far."""
         keep = self._constants
         if keep is None:
             keep = set()
@@ -279,19 +285,18 @@ class Program:
                     if type(v) is np.ndarray:
                         keep.add(id(_owner(v)))
             self._constants = keep
-        fresh = set(keep)
-        fresh.update(id(_owner(a)) for a in args if type(a) is np.ndarray)
-        return fresh
+        return keep, [id(_owner(a)) for a in args if type(a) is np.ndarray]
 
     @staticmethod
-    def _hand_out(g: Any, keep: set[int]) -> Any:
-        """``g``, or a copy where it shares memory with something kept or handed out."""
+    def _hand_out(g: Any, keep: tuple[set[int], list[int]]) -> Any:
+        """``g``, or a copy where it shares memory with something kept or handed out (or is
+        a read-only view, as a broadcast is)."""
         if type(g) is not np.ndarray:
             return g
         owner = id(_owner(g))
-        if owner in keep or not g.flags.writeable:
+        if owner in keep[0] or owner in keep[1] or not g.flags.writeable:
             return g.copy()
-        keep.add(owner)
+        keep[1].append(owner)
         return g
 
     def _as_gradient(self, g: Any, k: int) -> Any:
@@ -300,6 +305,8 @@ class Program:
             return 0.0 if shape == () else np.zeros(shape)
         if shape == () and (not isinstance(g, np.ndarray) or g.dtype == np.float64):
             return float(g)
+        if type(g) is np.ndarray and g.shape == shape:
+            return g
         return np.broadcast_to(np.asarray(g), shape or ()).copy() if np.shape(g) != shape else g
 
     def value_and_grad_interpreted(self, *xs: Value) -> tuple[Value, tuple[Value, ...]]:
