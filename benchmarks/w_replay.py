@@ -222,7 +222,7 @@ def _threshold() -> Table:
         _, compiled = compile_plan(lower(recs, ins, out))
         t_compile = time.perf_counter() - t0
         t0 = time.perf_counter()
-        interp = Interpreter(lower(recs, ins, out, alias_copies=True))
+        interp = Interpreter(recs, ins, out)
         t_build = time.perf_counter() - t0
 
         def per_call(f: Any) -> float:

@@ -93,7 +93,7 @@ class Plan(NamedTuple):
     consts: list[Any]
     hints: list[str]
     fixed: dict[int, Any]
-    lines: list[Line]
+    lines: Any
     n_forward: int
     inputs: list[int]
     output: int
@@ -161,7 +161,7 @@ class _Lowering:
         self.consts: list[Any] = []
         self.hints: list[str] = []
         self._by_id: dict[int, int] = {}
-        self.lines: list[Line] = []
+        self.lines: Any = []
         self.plain = False
 
     def const(self, value: Any, hint: str, share: bool = False) -> int:
@@ -230,13 +230,21 @@ class _Lazy:
 
 
 def lower(
-    records: list[Record], inputs: list[int], output: int, alias_copies: bool = False
+    records: list[Record],
+    inputs: list[int],
+    output: int,
+    alias_copies: bool = False,
+    sink: Any = None,
 ) -> Plan:
     """Lower the records up to ``output`` into a plan (see the module doc). With
     ``alias_copies``, a backward line that would only copy an adjoint (the inputs of ``add``)
-    is not emitted: the input's adjoint is read from where the copy came from."""
+    is not emitted: the input's adjoint is read from where the copy came from. With a
+    ``sink`` (anything with ``append`` and ``len``), the lines go there as they are made
+    instead of into a list (the interpreter turns each into op codes at once)."""
     n = output + 1
     lo = _Lowering(n)
+    if sink is not None:
+        lo.lines = sink
     feed = {slot for slot in inputs if 0 <= slot < n}
     varies = [False] * n
     fixed: dict[int, Any] = {}
@@ -659,45 +667,76 @@ def op_code(tpl: str, arity: int) -> Callable[..., Any]:
     return f
 
 
+class _OpLists:
+    """Where the interpreter's lowering puts its lines: per line its op code, target slot
+    and operand slots, in five parallel lists (no tuple per line)."""
+
+    __slots__ = ("a", "b", "c", "f", "t")
+
+    def __init__(self) -> None:
+        self.f: list[Callable[..., Any]] = []
+        self.t: list[int] = []
+        self.a: list[Any] = []
+        self.b: list[int] = []
+        self.c: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.f)
+
+    def append(self, line: Line) -> None:
+        t, tpl, ops = line
+        k = len(ops)
+        self.f.append(_OPS.get((tpl, k)) or op_code(tpl, k))
+        self.t.append(t)
+        if k == 1:
+            self.a.append(ops[0])
+            self.b.append(-1)
+            self.c.append(-1)
+        elif k == 2:
+            self.a.append(ops[0])
+            self.b.append(ops[1])
+            self.c.append(-1)
+        elif k == 3:
+            self.a.append(ops[0])
+            self.b.append(ops[1])
+            self.c.append(ops[2])
+        else:
+            self.a.append(ops)
+            self.b.append(-2)
+            self.c.append(-1)
+
+
 class Interpreter:
-    """A plan as flat lists: per line an op code, its target slot and its operand slots,
-    run by one loop over one list of slots (values, adjoints, constants)."""
+    """The records as flat lists: per line an op code, its target slot and its operand
+    slots, run by one loop over one list of slots (values, adjoints, constants). Building
+    it is one pass over the records; no source is compiled (only each distinct template,
+    once, shared by every program)."""
 
-    __slots__ = ("_code", "_grads", "_inputs", "_output", "_slots")
+    __slots__ = ("_grads", "_inputs", "_ops", "_output", "_slots")
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, records: list[Record], inputs: list[int], output: int) -> None:
+        ops = _OpLists()
+        plan = lower(records, inputs, output, alias_copies=True, sink=ops)
         n = plan.n
         slots: list[Any] = [None] * (2 * n)
         for s, v in plan.fixed.items():
             slots[s] = v
         slots.extend(plan.consts)
-        code: list[tuple[Any, int, Any, int, int]] = []
-        append = code.append
-        for t, tpl, ops in plan.lines:
-            f = op_code(tpl, len(ops))
-            k = len(ops)
-            if k == 1:
-                append((f, t, ops[0], -1, -1))
-            elif k == 2:
-                append((f, t, ops[0], ops[1], -1))
-            elif k == 3:
-                append((f, t, ops[0], ops[1], ops[2]))
-            else:
-                append((f, t, ops, -2, -1))
         self._slots = slots
-        self._code = code
+        self._ops = ops
         self._inputs = [(k, s) for k, s in enumerate(plan.inputs) if 0 <= s < n]
         self._output = plan.output
         self._grads = plan.grads
 
     def __len__(self) -> int:
-        return len(self._code)
+        return len(self._ops)
 
     def __call__(self, *xs: Any) -> tuple[Any, tuple[Any, ...]]:
         S = self._slots.copy()
         for k, s in self._inputs:
             S[s] = xs[k]
-        for f, t, a, b, c in self._code:
+        o = self._ops
+        for f, t, a, b, c in zip(o.f, o.t, o.a, o.b, o.c, strict=True):
             if c >= 0:
                 S[t] = f(S[a], S[b], S[c])
             elif b >= 0:

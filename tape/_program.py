@@ -184,7 +184,7 @@ class Program:
                 if path == "compiled":
                     self._source, run = compile_plan(lower(self._records, self._inputs, y))
                 else:
-                    run = Interpreter(lower(self._records, self._inputs, y, alias_copies=True))
+                    run = Interpreter(self._records, self._inputs, y)
             finally:
                 if collecting:
                     gc.enable()
