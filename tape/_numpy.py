@@ -59,6 +59,15 @@ UFUNCS: dict[np.ufunc, Primitive] = {
     np.logaddexp2: T.LOGADDEXP2,
     np.arctan2: T.ARCTAN2,
     np.hypot: T.HYPOT,
+    np.remainder: T.REMAINDER,  # also np.mod, the same ufunc
+    np.fmod: T.FMOD,
+    np.fmax: T.FMAX,
+    np.fmin: T.FMIN,
+    np.heaviside: T.HEAVISIDE,
+    np.floor: T.FLOOR,
+    np.ceil: T.CEIL,
+    np.trunc: T.TRUNC,
+    np.rint: T.RINT,
     np.tanh: T.TANH,
     np.sqrt: T.SQRT,
     np.square: T.SQUARE,
@@ -67,6 +76,11 @@ UFUNCS: dict[np.ufunc, Primitive] = {
     np.matmul: T.MATMUL,
 }
 """NumPy ufuncs that reach a primitive when called on a Var."""
+
+UFUNC_FUNCTIONS: dict[np.ufunc, Callable[..., Any]] = {
+    np.float_power: T.float_power,
+}
+"""NumPy ufuncs that reach one of tape's functions (not one row) when called on a Var."""
 
 IDENTITY_UFUNCS: frozenset[np.ufunc] = frozenset({np.positive, np.conjugate})
 """Ufuncs that are the identity on real values: they give their input back."""
@@ -107,6 +121,8 @@ def array_ufunc(
         row = UFUNCS.get(ufunc)
         if row is not None:
             return bind(row, *inputs)
+        if ufunc in UFUNC_FUNCTIONS:
+            return UFUNC_FUNCTIONS[ufunc](*inputs)
         if ufunc in T.COMPARISON_ROWS:
             return T.compare(T.COMPARISON_ROWS[ufunc], *inputs)
         if ufunc in IDENTITY_UFUNCS:
@@ -179,6 +195,9 @@ DIFFERENTIABLE_FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.split: T.split,
     np.flip: T.flip,
     np.where: T.where,
+    np.sinc: T.sinc,
+    np.fix: lambda x, out=None: T.trunc(x),
+    np.nan_to_num: T.nan_to_num,
     np.clip: _np_clip,
     np.round: _method("round"),
     np.around: _method("round"),
@@ -226,7 +245,7 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
 """Every NumPy function that works on a Var or Dual."""
 
 SUPPORTED_UFUNCS: tuple[str, ...] = tuple(
-    sorted({numpy_name(u) for u in UFUNCS} | {numpy_name(u) for u in IDENTITY_UFUNCS})
+    sorted({numpy_name(u) for u in [*UFUNCS, *UFUNC_FUNCTIONS, *IDENTITY_UFUNCS]})
 )
 SUPPORTED_FUNCTIONS: tuple[str, ...] = tuple(
     sorted({numpy_name(f) for f in DIFFERENTIABLE_FUNCTIONS})

@@ -162,6 +162,26 @@ class Operators:
     def __rtruediv__(self, other: Operand) -> Self:
         return bind2(P.DIV, other, self)
 
+    def __mod__(self, other: Operand) -> Self:
+        """``self % other``: ``np.remainder`` (the divisor's sign, as Python's ``%``)."""
+        return bind2(P.REMAINDER, self, other)
+
+    def __rmod__(self, other: Operand) -> Self:
+        return bind2(P.REMAINDER, other, self)
+
+    def __floordiv__(self, other: Operand) -> Self:
+        """``self // other``: floor(self / other), a step function (derivative 0)."""
+        return bind(P.FLOOR, bind2(P.DIV, self, other))
+
+    def __rfloordiv__(self, other: Operand) -> Self:
+        return bind(P.FLOOR, bind2(P.DIV, other, self))
+
+    def __divmod__(self, other: Operand) -> tuple[Self, Self]:
+        return self // other, self % other
+
+    def __rdivmod__(self, other: Operand) -> tuple[Self, Self]:
+        return self.__rfloordiv__(other), self.__rmod__(other)
+
     def __pow__(self, other: Operand) -> Self:
         return bind2(P.POW, self, other)
 
