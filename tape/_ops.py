@@ -130,10 +130,15 @@ class Operators:
         raise TypeError("a Var cannot be used as an index; use int(v) to leave the tape")
 
     def __array__(self, dtype: object = None, copy: object = None) -> Array:
+        kind = type(self).__name__
         raise TypeError(
-            "a Var was converted to a NumPy array, which would drop it from the tape. "
-            "Use tp.* functions or NumPy functions that tape supports, or v.value to leave "
-            "the tape on purpose."
+            f"a {kind} was converted to a NumPy array, which would drop its derivative. "
+            f"This happens when NumPy is handed a list or tuple holding {kind}s "
+            f"(np.array([v1, v2]), np.mean([v1, v2]), np.r_[v1, v2]): NumPy converts the list "
+            f"before tape can see it. Stack them first, tp.array([v1, v2]) (or tp.stack, "
+            f"tp.concatenate), and call the function on the result. Otherwise use tp.* "
+            f"functions or the NumPy functions tape supports (tp.SUPPORTED_NUMPY), or "
+            f"v.value to leave the tape on purpose."
         )
 
     # ----- operators ---------------------------------------------------------------------

@@ -2211,6 +2211,9 @@ LEAVING: dict[str, Callable[..., Any]] = {
         x, kth, axis=axis, kind=kind
     ),
     "nonzero": lambda x: np.stack(np.nonzero(x)),  # one array: (ndim, count)
+    "count_nonzero": lambda x, axis=None, keepdims=False: np.count_nonzero(
+        x, axis=axis, keepdims=keepdims
+    ),
     "tolist": _plain_copy,
     "item": lambda x, index=(): np.asarray(x).item(*index),
 }
