@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from . import _numpy as N
 from . import _table as P
-from ._core import bind, bind1, bind2
+from ._core import bind
 from ._rows import Array, Axis, Index
 
 if TYPE_CHECKING:
@@ -144,42 +144,42 @@ class Operators:
     # ----- operators ---------------------------------------------------------------------
 
     def __add__(self, other: Operand) -> Self:
-        return bind2(P.ADD, self, other)
+        return bind(P.ADD, self, other)
 
     def __radd__(self, other: Operand) -> Self:
-        return bind2(P.ADD, other, self)
+        return bind(P.ADD, other, self)
 
     def __sub__(self, other: Operand) -> Self:
-        return bind2(P.SUB, self, other)
+        return bind(P.SUB, self, other)
 
     def __rsub__(self, other: Operand) -> Self:
-        return bind2(P.SUB, other, self)
+        return bind(P.SUB, other, self)
 
     def __mul__(self, other: Operand) -> Self:
-        return bind2(P.MUL, self, other)
+        return bind(P.MUL, self, other)
 
     def __rmul__(self, other: Operand) -> Self:
-        return bind2(P.MUL, other, self)
+        return bind(P.MUL, other, self)
 
     def __truediv__(self, other: Operand) -> Self:
-        return bind2(P.DIV, self, other)
+        return bind(P.DIV, self, other)
 
     def __rtruediv__(self, other: Operand) -> Self:
-        return bind2(P.DIV, other, self)
+        return bind(P.DIV, other, self)
 
     def __mod__(self, other: Operand) -> Self:
         """``self % other``: ``np.remainder`` (the divisor's sign, as Python's ``%``)."""
-        return bind2(P.REMAINDER, self, other)
+        return bind(P.REMAINDER, self, other)
 
     def __rmod__(self, other: Operand) -> Self:
-        return bind2(P.REMAINDER, other, self)
+        return bind(P.REMAINDER, other, self)
 
     def __floordiv__(self, other: Operand) -> Self:
         """``self // other``: floor(self / other), a step function (derivative 0)."""
-        return bind(P.FLOOR, bind2(P.DIV, self, other))
+        return bind(P.FLOOR, bind(P.DIV, self, other))
 
     def __rfloordiv__(self, other: Operand) -> Self:
-        return bind(P.FLOOR, bind2(P.DIV, other, self))
+        return bind(P.FLOOR, bind(P.DIV, other, self))
 
     def __divmod__(self, other: Operand) -> tuple[Self, Self]:
         return self // other, self % other
@@ -188,25 +188,25 @@ class Operators:
         return self.__rfloordiv__(other), self.__rmod__(other)
 
     def __pow__(self, other: Operand) -> Self:
-        return bind2(P.POW, self, other)
+        return bind(P.POW, self, other)
 
     def __rpow__(self, other: Operand) -> Self:
-        return bind2(P.POW, other, self)
+        return bind(P.POW, other, self)
 
     def __matmul__(self, other: Var | Array) -> Self:
-        return bind2(P.MATMUL, self, other)
+        return bind(P.MATMUL, self, other)
 
     def __rmatmul__(self, other: Var | Array) -> Self:
-        return bind2(P.MATMUL, other, self)
+        return bind(P.MATMUL, other, self)
 
     def __neg__(self) -> Self:
-        return bind1(P.NEG, self)
+        return bind(P.NEG, self)
 
     def __pos__(self) -> Self:
         return self
 
     def __abs__(self) -> Self:
-        return bind1(P.ABS, self)
+        return bind(P.ABS, self)
 
     def __and__(self, other: Operand | bool) -> Any:
         return P.compare(P.LOGICAL_AND, self, other)
@@ -837,31 +837,31 @@ class Operators:
 
     def exp(self) -> Self:
         """Elementwise e**v."""
-        return bind1(P.EXP, self)
+        return bind(P.EXP, self)
 
     def log(self) -> Self:
         """Elementwise natural logarithm."""
-        return bind1(P.LOG, self)
+        return bind(P.LOG, self)
 
     def tanh(self) -> Self:
         """Elementwise hyperbolic tangent."""
-        return bind1(P.TANH, self)
+        return bind(P.TANH, self)
 
     def relu(self) -> Self:
         """Elementwise max(v, 0); the gradient at 0 is 0."""
-        return bind1(P.RELU, self)
+        return bind(P.RELU, self)
 
     def sigmoid(self) -> Self:
         """Elementwise logistic function 1 / (1 + e**-v), computed stably."""
-        return bind1(P.SIGMOID, self)
+        return bind(P.SIGMOID, self)
 
     def sqrt(self) -> Self:
         """Elementwise square root."""
-        return bind1(P.SQRT, self)
+        return bind(P.SQRT, self)
 
     def abs(self) -> Self:
         """Elementwise absolute value; the gradient at 0 is 0."""
-        return bind1(P.ABS, self)
+        return bind(P.ABS, self)
 
     # ----- NumPy protocols ---------------------------------------------------------------
 

@@ -34,8 +34,6 @@ from ._core import (
     _STACK,
     _plain,
     bind,
-    bind1,
-    bind2,
     is_dual,
     is_var,
     new_leaf,
@@ -214,7 +212,7 @@ class AlongAxis(Protocol):
 
 def _unary(row: Primitive, doc: str) -> Unary:
     def f(x: Any) -> Any:
-        return bind1(row, x)
+        return bind(row, x)
 
     f.__name__ = f.__qualname__ = row.name
     f.__doc__ = doc
@@ -223,7 +221,7 @@ def _unary(row: Primitive, doc: str) -> Unary:
 
 def _binary(row: Primitive, name: str, doc: str) -> Binary:
     def f(x: Any, y: Any) -> Any:
-        return bind2(row, x, y)
+        return bind(row, x, y)
 
     f.__name__ = f.__qualname__ = name
     f.__doc__ = doc
@@ -1406,7 +1404,7 @@ def matmul(x: Array, y: Dual) -> Dual: ...
 def matmul(x: Array, y: Array) -> Array: ...
 def matmul(x: Any, y: Any) -> Any:
     """Matrix product ``x @ y`` with NumPy's rules for 1-d operands and batch broadcasting."""
-    return bind2(MATMUL, x, y)
+    return bind(MATMUL, x, y)
 
 
 @overload

