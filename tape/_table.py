@@ -1807,9 +1807,11 @@ def scatter_add(g: Any, index: Index, shape: tuple[int, ...]) -> Any:
 
 
 def _norm_ax(axis: int, n: int) -> int:
-    if not -n <= axis < n:
-        raise ValueError(f"axis {axis} is out of bounds for {n} dimensions")
-    return axis % n
+    """One axis as a positive number, for rows whose axes count from the front (concatenate,
+    split): the positive spelling of ``_neg_axis``, the one axis check."""
+    if n == 0:
+        raise ValueError(f"axis {axis} is out of bounds for an array of 0 dimensions")
+    return _neg_axis(int(axis), n) + n
 
 
 def _concat_vjp(g: Any, ans: Any, *xs: Any, axis: int, argnum: int) -> Any:
