@@ -19,6 +19,13 @@ from ._custom import CustomPrimitive as CustomPrimitive
 from ._custom import primitive as primitive
 from ._dual import Dual as Dual
 from ._numpy import SUPPORTED_NUMPY as SUPPORTED_NUMPY
+from ._products import cross as cross
+from ._products import dot as dot
+from ._products import einsum as einsum
+from ._products import inner as inner
+from ._products import kron as kron
+from ._products import tensordot as tensordot
+from ._products import vdot as vdot
 from ._program import Program as Program
 from ._rows import PRIMITIVES as PRIMITIVES
 from ._rows import Array as Array
@@ -47,8 +54,6 @@ from ._table import cumsum as cumsum
 from ._table import deg2rad as deg2rad
 from ._table import diagonal as diagonal
 from ._table import divide as divide
-from ._table import dot as dot
-from ._table import einsum as einsum
 from ._table import exp as exp
 from ._table import exp2 as exp2
 from ._table import expand_dims as expand_dims
@@ -152,6 +157,7 @@ __all__ = [
     "copy",
     "cos",
     "cosh",
+    "cross",
     "cumsum",
     "deg2rad",
     "diagonal",
@@ -167,10 +173,12 @@ __all__ = [
     "hessian",
     "hvp",
     "hypot",
+    "inner",
     "jacfwd",
     "jacobian",
     "jacrev",
     "jvp",
+    "kron",
     "linalg",
     "log",
     "log1p",
@@ -218,11 +226,13 @@ __all__ = [
     "take_along_axis",
     "tan",
     "tanh",
+    "tensordot",
     "testing",
     "trace",
     "transpose",
     "value_and_grad",
     "var",
+    "vdot",
     "vjp",
     "where",
 ]
