@@ -31,6 +31,18 @@ from ._rows import PRIMITIVES as PRIMITIVES
 from ._rows import Array as Array
 from ._rows import Primitive as Primitive
 from ._rows import Value as Value
+from ._stats import average as average
+from ._stats import cumprod as cumprod
+from ._stats import median as median
+from ._stats import nanmax as nanmax
+from ._stats import nanmean as nanmean
+from ._stats import nanmin as nanmin
+from ._stats import nanstd as nanstd
+from ._stats import nansum as nansum
+from ._stats import nanvar as nanvar
+from ._stats import percentile as percentile
+from ._stats import ptp as ptp
+from ._stats import quantile as quantile
 from ._sweep import Step as Step
 from ._table import abs as abs
 from ._table import add as add
@@ -149,6 +161,7 @@ __all__ = [
     "arctan2",
     "arctanh",
     "astype",
+    "average",
     "broadcast_to",
     "cbrt",
     "clip",
@@ -158,6 +171,7 @@ __all__ = [
     "cos",
     "cosh",
     "cross",
+    "cumprod",
     "cumsum",
     "deg2rad",
     "diagonal",
@@ -192,14 +206,24 @@ __all__ = [
     "max",
     "maximum",
     "mean",
+    "median",
     "min",
     "minimum",
     "multiply",
+    "nanmax",
+    "nanmean",
+    "nanmin",
+    "nanstd",
+    "nansum",
+    "nanvar",
     "negative",
     "outer",
+    "percentile",
     "power",
     "primitive",
     "prod",
+    "ptp",
+    "quantile",
     "rad2deg",
     "reciprocal",
     "relu",
