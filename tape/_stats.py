@@ -375,7 +375,8 @@ def median(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
     ones for an even count.
 
     The gradient goes to that element (a one-hot), or ½ to each of the two. Among tied
-    values it goes to the one a stable argsort puts at that rank (the first in array order).
+    values it goes to the one a stable argsort puts at that rank (ties ranked in array
+    order), not shared as ``tp.max`` shares it.
     A slice holding a nan gives nan, as in NumPy, with gradient 0. The sort order leaves the
     tape as a guard: a compiled tape replayed where the order differs raises
     ``TapeInvalidated``.
@@ -445,9 +446,9 @@ def quantile(
 
     The gradient flows to the one or two order statistics by their interpolation weights,
     1 − (i − ⌊i⌋) and i − ⌊i⌋; among tied values, to the one a stable argsort puts at that
-    rank. A slice holding a nan gives nan (gradient 0), as in NumPy. No derivative flows
-    into ``q``. The sort order leaves the tape as a guard: a compiled tape replayed where the
-    order differs raises ``TapeInvalidated``.
+    rank (ties ranked in array order). A slice holding a nan gives nan (gradient 0), as in
+    NumPy. No derivative flows into ``q``. The sort order leaves the tape as a guard: a
+    compiled tape replayed where the order differs raises ``TapeInvalidated``.
     """
     return _quantile(x, q, axis, keepdims, method, "quantile", 1.0)
 

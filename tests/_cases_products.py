@@ -211,7 +211,7 @@ for kw in CROSS_KW:
     args = [draw((3, 3), "real", cid + "/x"), draw((3, 3), "real", cid + "/y")]
     case(
         cid,
-        lambda x, y, k=kw: tp.cross(x, y, **k),  # type: ignore[arg-type]
+        lambda x, y, k=kw: tp.cross(x, y, **k),
         args,
         ["getitem", "stack"],
         funcs=["cross"],

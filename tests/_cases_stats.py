@@ -13,7 +13,7 @@ import tape as tp
 AxisArg = int | tuple[int, ...] | None
 
 # cumprod: axes as autograd's test_cumprod (None, 0, 1, -1), and zeros in the input.
-for sx, ax in [
+for sx, cax in [
     ((5,), None),
     ((5,), 0),
     ((3, 4), None),
@@ -24,10 +24,10 @@ for sx, ax in [
     ((1, 3), 0),
     (None, None),
 ]:
-    cid = f"cumprod-{shape_id(sx)}-{ax}"
+    cid = f"cumprod-{shape_id(sx)}-{cax}"
     case(
         cid,
-        lambda x, a=ax: tp.cumprod(x, a),
+        lambda x, a=cax: tp.cumprod(x, a),
         [draw(sx, "prod", cid)],
         ["prod", "where"],
         funcs=["cumprod"],
