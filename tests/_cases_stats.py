@@ -124,9 +124,24 @@ case(
     [NAN234],
     ["where", "sum"],
     funcs=["nansum"],
+    order=2,
 )
-case("nanmin-np", lambda x: np.nanmin(x, 0), [NAN34], ["where", "min"], funcs=["nanmin"])
-case("nanvar-np", lambda x: np.nanvar(x, 1, ddof=1), [NAN34], ["where"], funcs=["nanvar"])
+case(
+    "nanmin-np-order2",
+    lambda x: tp.sin(np.nanmin(x, 0)),
+    [NAN34],
+    ["where", "min"],
+    funcs=["nanmin"],
+    order=2,
+)
+case(
+    "nanvar-np-order2",
+    lambda x: np.nanvar(x, 1, ddof=1),
+    [NAN34],
+    ["where"],
+    funcs=["nanvar"],
+    order=2,
+)
 case("nansum-no-nan", tp.nansum, [draw((3, 4), "real", "nsnn")], ["where"], funcs=["nansum"])
 case("nanmean-float", tp.nanmean, [0.7], ["where"], funcs=["nanmean"])
 
@@ -270,8 +285,35 @@ case(
 )
 case(
     "percentile-np",
-    lambda x: np.percentile(x, 40, axis=1, keepdims=True),
+    lambda x: tp.square(np.percentile(x, 40, axis=1, keepdims=True)),
     [draw((3, 5), "distinct", "pnp")],
     ["getitem", "where"],
     funcs=["percentile"],
+    order=2,
+)
+
+# Size-1 axes.
+N31 = NAN34[:, :1]  # a nan in the last row: nansum over the size-1 axis gives 0 there
+case("nansum-3x1-axis1", lambda x: tp.nansum(x, 1), [N31], ["where", "sum"], funcs=["nansum"])
+case(
+    "nanmean-3x1-axis0",
+    lambda x: tp.nanmean(x, 0, keepdims=True),
+    [N31],
+    ["where", "sum"],
+    funcs=["nanmean"],
+)
+case(
+    "average-size1-axis",
+    lambda a, w: tp.average(a, 1, w),
+    [draw((3, 1), "real", "avs1/a"), draw((1,), "pos", "avs1/w")],
+    ["multiply"],
+    funcs=["average"],
+)
+case("ptp-size1-axis", lambda x: tp.ptp(x, -1), [draw((3, 1), "real", "ptps1")], ["max", "min"])
+case(
+    "quantile-size1-axis",
+    lambda x: tp.quantile(x, [0.2, 0.8], axis=0),
+    [draw((1, 4), "real", "qs1")],
+    ["getitem"],
+    funcs=["quantile"],
 )
