@@ -25,8 +25,8 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _table as T
-from ._core import unwrap
-from ._rows import Axis, Value
+from ._core import bind, unwrap
+from ._rows import Axis, Primitive, Value, register
 
 if TYPE_CHECKING:
     from ._dual import Dual
@@ -87,6 +87,57 @@ def _no_out(what: str, **given: Any) -> None:
 # ----- cumprod -----------------------------------------------------------------------------------
 
 
+def _shift(v: Any, d: int, axis: int, fill: float) -> Any:
+    """``v`` moved ``d`` places up along ``axis``, the first ``d`` places ``fill``."""
+    shape = list(T._shape_of(v))
+    index: list[Any] = [slice(None)] * len(shape)
+    index[axis] = slice(0, shape[axis] - d)
+    shape[axis] = d
+    return T.concatenate([np.full(shape, fill), T.getitem(v, tuple(index))], axis=axis)
+
+
+def _linear_scan(a: Any, b: Any, axis: int) -> Any:
+    """h[k] = a[k]·h[k−1] + b[k] along ``axis`` (h[−1] = 0) by recursive doubling: log₂ n
+    steps of whole-array products and sums, so h is a polynomial in a and b built from the
+    table's rows (exact to every order, nothing steered by the values)."""
+    n = T._shape_of(b)[axis]
+    d = 1
+    while d < n:
+        b = b + a * _shift(b, d, axis, 0.0)
+        if 2 * d < n:
+            a = a * _shift(a, d, axis, 1.0)
+        d *= 2
+    return b
+
+
+def _cumprod_vjp(g: Any, ans: Any, x: Any, axis: int) -> Any:
+    # ∂out[k]/∂x[j] = L[j]·R[j, k] with L[j] = Π_{i<j} x[i] (out shifted by one) and
+    # R[j, k] = Π_{j<i≤k} x[i]; so x̄[j] = L[j]·S[j] with S[j] = ḡ[j] + x[j+1]·S[j+1], a
+    # linear recurrence run from the other end. No division: exact at zeros, to every order.
+    s = _linear_scan(_shift(T.flip(x, axis), 1, axis, 1.0), T.flip(g, axis), axis)
+    return _shift(ans, 1, axis, 1.0) * T.flip(s, axis)
+
+
+def _cumprod_jvp(dx: Any, ans: Any, x: Any, axis: int) -> Any:
+    # ṫ[k] = x[k]·ṫ[k−1] + ẋ[k]·out[k−1] (the product rule on out[k] = x[k]·out[k−1])
+    return _linear_scan(x, dx * _shift(ans, 1, axis, 1.0), axis)
+
+
+CUMPROD = register(
+    Primitive(
+        "cumprod",
+        impl=lambda x, axis: np.cumprod(x, axis=axis),
+        vjp=(_cumprod_vjp,),
+        jvp=(_cumprod_jvp,),
+        notation="cumprod({0}{p})",
+    )
+)
+
+
+def _cumprod(x: Any, axis: int) -> Any:
+    return bind(CUMPROD, x, axis=axis)
+
+
 @overload
 def cumprod(x: Var, axis: int | None = None) -> Var: ...
 @overload
@@ -95,15 +146,15 @@ def cumprod(x: Dual, axis: int | None = None) -> Dual: ...
 def cumprod(x: Value, axis: int | None = None) -> Value: ...
 def cumprod(x: Any, axis: int | None = None) -> Any:
     """Running product along ``axis`` (of the flattened values when None), like
-    ``np.cumprod``.
+    ``np.cumprod`` (its values exactly: the row runs ``np.cumprod``).
 
-    Written as the table's ``prod`` over a triangular mask: ``out[k] = prod(where(j <= k,
-    x[j], 1))``, so its derivative is the table's product of the others, exact at zeros
-    (∂out[k]/∂x[j] is the product of x[i], i ≤ k, i ≠ j: with one zero among them that is
-    the product of the rest, with two 0). JAX agrees (its cumprod is a scan of
-    multiplications, differentiated exactly); autograd defines no derivative for cumprod,
-    and the quotient formula ``out/x`` some libraries use gives nan at zeros. The mask costs
-    n² elements per slice of length n along ``axis``.
+    The derivative is exact at zeros, to every order: ∂out[k]/∂x[j] is the product of the
+    x[i], i ≤ k, i ≠ j, and the rules compute it without dividing — the VJP and JVP are
+    linear recurrences (``x̄[j] = out[j−1]·S[j]``, ``S[j] = ḡ[j] + x[j+1]·S[j+1]``) run by
+    recursive doubling in log₂ n whole-array steps. JAX agrees (its cumprod is a scan of
+    multiplications, differentiated exactly); autograd defines no derivative for cumprod;
+    the quotient ``revcumsum(ḡ·out)/x`` gives nan at zeros (PyTorch's ``cumprod_backward``
+    special-cases them).
     """
     if axis is None:
         x = T.reshape(x, (-1,))
@@ -111,12 +162,7 @@ def cumprod(x: Any, axis: int | None = None) -> Any:
     nd = T.ndim(x)
     if nd == 0:
         raise ValueError(f"cumprod: axis {axis} is out of bounds for a scalar")
-    ax = T._norm_ax(operator.index(axis), nd)
-    moved = T.swapaxes(x, ax, -1) if ax != nd - 1 else x
-    n = T._shape_of(moved)[-1]
-    lower = np.tril(np.ones((n, n), dtype=bool))  # lower[k, j]: j <= k
-    out = T.prod(T.where(lower, T.expand_dims(moved, -2), 1.0), axis=-1)
-    return T.swapaxes(out, ax, -1) if ax != nd - 1 else out
+    return _cumprod(x, T._neg_axis(operator.index(axis), nd))
 
 
 # ----- the nan-reductions ------------------------------------------------------------------------

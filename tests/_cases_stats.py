@@ -29,23 +29,23 @@ for sx, cax in [
         cid,
         lambda x, a=cax: tp.cumprod(x, a),
         [draw(sx, "prod", cid)],
-        ["prod", "where"],
+        ["cumprod"],
         funcs=["cumprod"],
     )
 ONE_ZERO = np.array([1.5, 0.0, 2.0, -1.2])
 TWO_ZEROS = np.array([0.0, 2.0, 0.0, -1.3, 0.7])
 ZEROS_2D = np.array([[0.8, 0.0, 1.1], [-1.4, 0.9, 0.0], [0.0, 0.0, 1.2]])
-case("cumprod-one-zero", tp.cumprod, [ONE_ZERO], ["prod"], funcs=["cumprod"], order=2)
-case("cumprod-two-zeros", tp.cumprod, [TWO_ZEROS], ["prod"], funcs=["cumprod"])
+case("cumprod-one-zero", tp.cumprod, [ONE_ZERO], ["cumprod"], funcs=["cumprod"], order=2)
+case("cumprod-two-zeros", tp.cumprod, [TWO_ZEROS], ["cumprod"], funcs=["cumprod"])
 case(
     "cumprod-zeros-axis0",
     lambda x: np.cumprod(x, axis=0),
     [ZEROS_2D],
-    ["prod"],
+    ["cumprod"],
     funcs=["cumprod"],
     order=2,
 )
-case("cumprod-zeros-axis1", lambda x: np.cumprod(x, 1), [ZEROS_2D], ["prod"], funcs=["cumprod"])
+case("cumprod-zeros-axis1", lambda x: np.cumprod(x, 1), [ZEROS_2D], ["cumprod"], funcs=["cumprod"])
 
 
 def _with_nans(shape: tuple[int, ...], key: str, where: list[tuple[int, ...]]) -> tp.Array:

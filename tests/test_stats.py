@@ -143,7 +143,7 @@ def test_values_equal_numpy(ours: Fn, theirs: Fn, arr: tp.Array) -> None:
 # ----- NumPy's functions reach tape's --------------------------------------------------------
 
 NP_CALLS: list[tuple[str, Fn, str]] = [
-    ("cumprod", lambda v: np.cumprod(v, axis=1), "prod"),
+    ("cumprod", lambda v: np.cumprod(v, axis=1), "cumprod"),
     ("nansum", lambda v: np.nansum(v, axis=(0, 1)), "where"),
     ("nanmean", lambda v: np.nanmean(v, 0, keepdims=True), "where"),
     ("nanvar", lambda v: np.nanvar(v, 1, ddof=1), "where"),
@@ -243,6 +243,23 @@ def test_cumprod_gradient_is_exact_at_zeros() -> None:
     out, tangent = tp.jvp(tp.cumprod, [np.array([2.0, 0.0, 3.0])], [np.array([0.0, 1.0, 0.0])])
     np.testing.assert_array_equal(out, [2.0, 0.0, 0.0])
     np.testing.assert_array_equal(tangent, [0.0, 2.0, 6.0])
+
+
+def test_cumprod_hessian_is_exact_at_zeros() -> None:
+    """∂²Σ cumprod/∂x[i]∂x[j] = Σ_{k ≥ max(i, j)} Π_{l ≤ k, l ∉ {i, j}} x[l], zeros included
+    (a rule that masked the places after the first zero would give 0 for some of these)."""
+    x = np.array([2.0, 0.0, 3.0, 0.0, -1.0, 1.5])
+    n = len(x)
+    want = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                want[i, j] = sum(
+                    np.prod([x[m] for m in range(k + 1) if m not in (i, j)])
+                    for k in range(max(i, j), n)
+                )
+    np.testing.assert_array_equal(tp.hessian(lambda v: tp.sum(tp.cumprod(v)))(x), want)
+    assert want[1, 3] != 0.0  # the two zeros' mixed derivative: the others' product
 
 
 def test_nan_entries_get_zero_gradient() -> None:
