@@ -25,8 +25,8 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _table as T
-from ._core import bind, unwrap
-from ._rows import Axis, Primitive, Value, register
+from ._core import unwrap
+from ._rows import Axis, Value
 
 if TYPE_CHECKING:
     from ._dual import Dual
@@ -96,48 +96,6 @@ def _shift(v: Any, d: int, axis: int, fill: float) -> Any:
     return T.concatenate([np.full(shape, fill), T.getitem(v, tuple(index))], axis=axis)
 
 
-def _linear_scan(a: Any, b: Any, axis: int) -> Any:
-    """h[k] = a[k]·h[k−1] + b[k] along ``axis`` (h[−1] = 0) by recursive doubling: log₂ n
-    steps of whole-array products and sums, so h is a polynomial in a and b built from the
-    table's rows (exact to every order, nothing steered by the values)."""
-    n = T._shape_of(b)[axis]
-    d = 1
-    while d < n:
-        b = b + a * _shift(b, d, axis, 0.0)
-        if 2 * d < n:
-            a = a * _shift(a, d, axis, 1.0)
-        d *= 2
-    return b
-
-
-def _cumprod_vjp(g: Any, ans: Any, x: Any, axis: int) -> Any:
-    # ∂out[k]/∂x[j] = L[j]·R[j, k] with L[j] = Π_{i<j} x[i] (out shifted by one) and
-    # R[j, k] = Π_{j<i≤k} x[i]; so x̄[j] = L[j]·S[j] with S[j] = ḡ[j] + x[j+1]·S[j+1], a
-    # linear recurrence run from the other end. No division: exact at zeros, to every order.
-    s = _linear_scan(_shift(T.flip(x, axis), 1, axis, 1.0), T.flip(g, axis), axis)
-    return _shift(ans, 1, axis, 1.0) * T.flip(s, axis)
-
-
-def _cumprod_jvp(dx: Any, ans: Any, x: Any, axis: int) -> Any:
-    # ṫ[k] = x[k]·ṫ[k−1] + ẋ[k]·out[k−1] (the product rule on out[k] = x[k]·out[k−1])
-    return _linear_scan(x, dx * _shift(ans, 1, axis, 1.0), axis)
-
-
-CUMPROD = register(
-    Primitive(
-        "cumprod",
-        impl=lambda x, axis: np.cumprod(x, axis=axis),
-        vjp=(_cumprod_vjp,),
-        jvp=(_cumprod_jvp,),
-        notation="cumprod({0}{p})",
-    )
-)
-
-
-def _cumprod(x: Any, axis: int) -> Any:
-    return bind(CUMPROD, x, axis=axis)
-
-
 @overload
 def cumprod(x: Var, axis: int | None = None) -> Var: ...
 @overload
@@ -146,15 +104,16 @@ def cumprod(x: Dual, axis: int | None = None) -> Dual: ...
 def cumprod(x: Value, axis: int | None = None) -> Value: ...
 def cumprod(x: Any, axis: int | None = None) -> Any:
     """Running product along ``axis`` (of the flattened values when None), like
-    ``np.cumprod`` (its values exactly: the row runs ``np.cumprod``).
+    ``np.cumprod``.
 
-    The derivative is exact at zeros, to every order: ∂out[k]/∂x[j] is the product of the
-    x[i], i ≤ k, i ≠ j, and the rules compute it without dividing — the VJP and JVP are
-    linear recurrences (``x̄[j] = out[j−1]·S[j]``, ``S[j] = ḡ[j] + x[j+1]·S[j+1]``) run by
-    recursive doubling in log₂ n whole-array steps. JAX agrees (its cumprod is a scan of
-    multiplications, differentiated exactly); autograd defines no derivative for cumprod;
-    the quotient ``revcumsum(ḡ·out)/x`` gives nan at zeros (PyTorch's ``cumprod_backward``
-    special-cases them).
+    Computed by recursive doubling, ``p ← p · (p moved 2ᵏ places along the axis, ones
+    before)``, log₂ n whole-array products of the table's rows: so the derivative is the
+    exact polynomial one, at zeros and to every order (∂out[k]/∂x[j] is the product of the
+    x[i], i ≤ k, i ≠ j), with no division and no value-dependent masks to go stale on
+    replay. JAX agrees (its cumprod is a scan of multiplications, differentiated exactly);
+    autograd defines no derivative for cumprod; the quotient ``revcumsum(ḡ·out)/x`` gives
+    nan at zeros (PyTorch's ``cumprod_backward`` special-cases them). The values equal
+    ``np.cumprod``'s up to rounding (the products are grouped differently).
     """
     if axis is None:
         x = T.reshape(x, (-1,))
@@ -162,7 +121,13 @@ def cumprod(x: Any, axis: int | None = None) -> Any:
     nd = T.ndim(x)
     if nd == 0:
         raise ValueError(f"cumprod: axis {axis} is out of bounds for a scalar")
-    return _cumprod(x, T._neg_axis(operator.index(axis), nd))
+    ax = T._neg_axis(operator.index(axis), nd)
+    n = T._shape_of(x)[ax]
+    d = 1
+    while d < n:  # x[k] now holds the product over the 2d places ending at k
+        x = T.multiply(x, _shift(x, d, ax, 1.0))
+        d *= 2
+    return x
 
 
 # ----- the nan-reductions ------------------------------------------------------------------------
