@@ -19,11 +19,30 @@ from ._custom import CustomPrimitive as CustomPrimitive
 from ._custom import primitive as primitive
 from ._dual import Dual as Dual
 from ._numpy import SUPPORTED_NUMPY as SUPPORTED_NUMPY
+from ._products import cross as cross
+from ._products import dot as dot
+from ._products import einsum as einsum
+from ._products import inner as inner
+from ._products import kron as kron
+from ._products import tensordot as tensordot
+from ._products import vdot as vdot
 from ._program import Program as Program
 from ._rows import PRIMITIVES as PRIMITIVES
 from ._rows import Array as Array
 from ._rows import Primitive as Primitive
 from ._rows import Value as Value
+from ._stats import average as average
+from ._stats import cumprod as cumprod
+from ._stats import median as median
+from ._stats import nanmax as nanmax
+from ._stats import nanmean as nanmean
+from ._stats import nanmin as nanmin
+from ._stats import nanstd as nanstd
+from ._stats import nansum as nansum
+from ._stats import nanvar as nanvar
+from ._stats import percentile as percentile
+from ._stats import ptp as ptp
+from ._stats import quantile as quantile
 from ._sweep import Step as Step
 from ._table import abs as abs
 from ._table import add as add
@@ -48,8 +67,6 @@ from ._table import cumsum as cumsum
 from ._table import deg2rad as deg2rad
 from ._table import diagonal as diagonal
 from ._table import divide as divide
-from ._table import dot as dot
-from ._table import einsum as einsum
 from ._table import exp as exp
 from ._table import exp2 as exp2
 from ._table import expand_dims as expand_dims
@@ -160,6 +177,7 @@ __all__ = [
     "arctan2",
     "arctanh",
     "astype",
+    "average",
     "broadcast_to",
     "cbrt",
     "ceil",
@@ -169,6 +187,8 @@ __all__ = [
     "copy",
     "cos",
     "cosh",
+    "cross",
+    "cumprod",
     "cumsum",
     "deg2rad",
     "diagonal",
@@ -190,6 +210,7 @@ __all__ = [
     "hessian",
     "hvp",
     "hypot",
+    "inner",
     "isfinite",
     "isinf",
     "isnan",
@@ -197,6 +218,7 @@ __all__ = [
     "jacobian",
     "jacrev",
     "jvp",
+    "kron",
     "linalg",
     "log",
     "log1p",
@@ -210,16 +232,26 @@ __all__ = [
     "max",
     "maximum",
     "mean",
+    "median",
     "min",
     "minimum",
     "mod",
     "multiply",
     "nan_to_num",
+    "nanmax",
+    "nanmean",
+    "nanmin",
+    "nanstd",
+    "nansum",
+    "nanvar",
     "negative",
     "outer",
+    "percentile",
     "power",
     "primitive",
     "prod",
+    "ptp",
+    "quantile",
     "rad2deg",
     "reciprocal",
     "relu",
@@ -249,12 +281,14 @@ __all__ = [
     "take_along_axis",
     "tan",
     "tanh",
+    "tensordot",
     "testing",
     "trace",
     "transpose",
     "trunc",
     "value_and_grad",
     "var",
+    "vdot",
     "vjp",
     "where",
 ]
