@@ -13,6 +13,36 @@ list of records; ``t.gradient`` runs that list backwards once. See the README fo
 
 from . import linalg as linalg
 from . import testing as testing
+from ._arrays import append as append
+from ._arrays import array as array
+from ._arrays import array_split as array_split
+from ._arrays import atleast_1d as atleast_1d
+from ._arrays import atleast_2d as atleast_2d
+from ._arrays import atleast_3d as atleast_3d
+from ._arrays import column_stack as column_stack
+from ._arrays import diag as diag
+from ._arrays import diff as diff
+from ._arrays import dsplit as dsplit
+from ._arrays import dstack as dstack
+from ._arrays import fliplr as fliplr
+from ._arrays import flipud as flipud
+from ._arrays import hsplit as hsplit
+from ._arrays import hstack as hstack
+from ._arrays import moveaxis as moveaxis
+from ._arrays import pad as pad
+from ._arrays import partition as partition
+from ._arrays import ravel as ravel
+from ._arrays import roll as roll
+from ._arrays import rollaxis as rollaxis
+from ._arrays import rot90 as rot90
+from ._arrays import row_stack as row_stack
+from ._arrays import select as select
+from ._arrays import sort as sort
+from ._arrays import tile as tile
+from ._arrays import tril as tril
+from ._arrays import triu as triu
+from ._arrays import vsplit as vsplit
+from ._arrays import vstack as vstack
 from ._codegen import TapeInvalidated as TapeInvalidated
 from ._core import TapeWarning as TapeWarning
 from ._custom import CustomPrimitive as CustomPrimitive
@@ -136,6 +166,7 @@ __all__ = [
     "Var",
     "abs",
     "add",
+    "append",
     "arccos",
     "arccosh",
     "arcsin",
@@ -143,10 +174,16 @@ __all__ = [
     "arctan",
     "arctan2",
     "arctanh",
+    "array",
+    "array_split",
     "astype",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
     "broadcast_to",
     "cbrt",
     "clip",
+    "column_stack",
     "compress",
     "concatenate",
     "copy",
@@ -154,17 +191,25 @@ __all__ = [
     "cosh",
     "cumsum",
     "deg2rad",
+    "diag",
     "diagonal",
+    "diff",
     "divide",
     "dot",
+    "dsplit",
+    "dstack",
     "einsum",
     "exp",
     "exp2",
     "expand_dims",
     "expm1",
     "flip",
+    "fliplr",
+    "flipud",
     "grad",
     "hessian",
+    "hsplit",
+    "hstack",
     "hvp",
     "hypot",
     "jacfwd",
@@ -186,24 +231,34 @@ __all__ = [
     "mean",
     "min",
     "minimum",
+    "moveaxis",
     "multiply",
     "negative",
     "outer",
+    "pad",
+    "partition",
     "power",
     "primitive",
     "prod",
     "rad2deg",
+    "ravel",
     "reciprocal",
     "relu",
     "repeat",
     "reshape",
+    "roll",
+    "rollaxis",
+    "rot90",
     "round",
+    "row_stack",
+    "select",
     "sigmoid",
     "sign",
     "sin",
     "sinh",
     "softmax",
     "softplus",
+    "sort",
     "split",
     "sqrt",
     "square",
@@ -219,10 +274,15 @@ __all__ = [
     "tan",
     "tanh",
     "testing",
+    "tile",
     "trace",
     "transpose",
+    "tril",
+    "triu",
     "value_and_grad",
     "var",
     "vjp",
+    "vsplit",
+    "vstack",
     "where",
 ]
