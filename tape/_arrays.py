@@ -15,6 +15,11 @@ own, because the permutation that sorts a value is computed *from* the value:
 
 At a tie, the gradient of each output position goes to the element NumPy's ``argsort`` (or
 ``argpartition``) put there; with ``kind="stable"`` that is the earlier one.
+
+Inputs are tape's values: Vars, Duals, floats and floating-point arrays; integers and lists
+of numbers are taken as float64 (so ``tp.roll([1, 2], 1)`` gives floats where NumPy keeps
+integers). Functions that are compositions record their rows (``tp.roll`` records slices and
+a ``concatenate``), not a row of their own.
 """
 
 from __future__ import annotations

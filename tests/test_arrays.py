@@ -479,3 +479,26 @@ def test_select_with_recorded_conditions_replays() -> None:
     _replay_matches_a_fresh_recording(
         f, np.array([2.0, -2.0, 0.3, 0.1]), np.array([0.3, 2.0, -2.0, 1.5])
     )
+
+
+def test_sort_jacobians_are_the_permutation_in_both_modes() -> None:
+    a = np.array([[3.0, 1.0], [2.0, 4.0]])
+    rows = np.eye(4)[[1, 0, 2, 3]]  # sort along the last axis: row 0 swaps its two elements
+    cols = np.eye(4)[[2, 1, 0, 3]]  # along axis 0: column 0 swaps
+    np.testing.assert_array_equal(tp.jacfwd(tp.sort)(a).reshape(4, 4), rows)
+    np.testing.assert_array_equal(tp.jacrev(tp.sort)(a).reshape(4, 4), rows)
+    np.testing.assert_array_equal(tp.jacfwd(lambda v: tp.sort(v, axis=0))(a).reshape(4, 4), cols)
+    np.testing.assert_array_equal(tp.jacrev(lambda v: tp.sort(v, axis=0))(a).reshape(4, 4), cols)
+
+
+def test_a_compiled_sort_gives_hvp_and_jacobian_at_the_new_order() -> None:
+    def f(x: Any) -> Any:
+        return tp.sum(tp.sort(x) ** 3 * np.arange(1.0, 5.0))
+
+    x = tp.Var(np.array([4.0, 1.0, 3.0, 2.0]))
+    with tp.Tape(persistent=True) as t:
+        y = f(x)
+    prog = t.compile([x], [y])
+    new = np.array([1.0, 3.0, 2.0, 4.0])  # ranks 0, 2, 1, 3: weights 1, 3, 2, 4
+    np.testing.assert_array_equal(prog.hvp(new, np.ones(4)), 6.0 * new * [1.0, 3.0, 2.0, 4.0])
+    np.testing.assert_array_equal(prog.jacobian(new), 3.0 * new**2 * [1.0, 3.0, 2.0, 4.0])
