@@ -13,6 +13,36 @@ list of records; ``t.gradient`` runs that list backwards once. See the README fo
 
 from . import linalg as linalg
 from . import testing as testing
+from ._arrays import append as append
+from ._arrays import array as array
+from ._arrays import array_split as array_split
+from ._arrays import atleast_1d as atleast_1d
+from ._arrays import atleast_2d as atleast_2d
+from ._arrays import atleast_3d as atleast_3d
+from ._arrays import column_stack as column_stack
+from ._arrays import diag as diag
+from ._arrays import diff as diff
+from ._arrays import dsplit as dsplit
+from ._arrays import dstack as dstack
+from ._arrays import fliplr as fliplr
+from ._arrays import flipud as flipud
+from ._arrays import hsplit as hsplit
+from ._arrays import hstack as hstack
+from ._arrays import moveaxis as moveaxis
+from ._arrays import pad as pad
+from ._arrays import partition as partition
+from ._arrays import ravel as ravel
+from ._arrays import roll as roll
+from ._arrays import rollaxis as rollaxis
+from ._arrays import rot90 as rot90
+from ._arrays import row_stack as row_stack
+from ._arrays import select as select
+from ._arrays import sort as sort
+from ._arrays import tile as tile
+from ._arrays import tril as tril
+from ._arrays import triu as triu
+from ._arrays import vsplit as vsplit
+from ._arrays import vstack as vstack
 from ._codegen import TapeInvalidated as TapeInvalidated
 from ._core import TapeWarning as TapeWarning
 from ._custom import CustomPrimitive as CustomPrimitive
@@ -169,6 +199,7 @@ __all__ = [
     "Var",
     "abs",
     "add",
+    "append",
     "arccos",
     "arccosh",
     "arcsin",
@@ -176,12 +207,18 @@ __all__ = [
     "arctan",
     "arctan2",
     "arctanh",
+    "array",
+    "array_split",
     "astype",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
     "average",
     "broadcast_to",
     "cbrt",
     "ceil",
     "clip",
+    "column_stack",
     "compress",
     "concatenate",
     "copy",
@@ -191,15 +228,21 @@ __all__ = [
     "cumprod",
     "cumsum",
     "deg2rad",
+    "diag",
     "diagonal",
+    "diff",
     "divide",
     "dot",
+    "dsplit",
+    "dstack",
     "einsum",
     "exp",
     "exp2",
     "expand_dims",
     "expm1",
     "flip",
+    "fliplr",
+    "flipud",
     "float_power",
     "floor",
     "fmax",
@@ -208,6 +251,8 @@ __all__ = [
     "grad",
     "heaviside",
     "hessian",
+    "hsplit",
+    "hstack",
     "hvp",
     "hypot",
     "inner",
@@ -236,6 +281,7 @@ __all__ = [
     "min",
     "minimum",
     "mod",
+    "moveaxis",
     "multiply",
     "nan_to_num",
     "nanmax",
@@ -246,6 +292,8 @@ __all__ = [
     "nanvar",
     "negative",
     "outer",
+    "pad",
+    "partition",
     "percentile",
     "power",
     "primitive",
@@ -253,13 +301,19 @@ __all__ = [
     "ptp",
     "quantile",
     "rad2deg",
+    "ravel",
     "reciprocal",
     "relu",
     "remainder",
     "repeat",
     "reshape",
     "rint",
+    "roll",
+    "rollaxis",
+    "rot90",
     "round",
+    "row_stack",
+    "select",
     "sigmoid",
     "sign",
     "sin",
@@ -267,6 +321,7 @@ __all__ = [
     "sinh",
     "softmax",
     "softplus",
+    "sort",
     "split",
     "sqrt",
     "square",
@@ -283,12 +338,17 @@ __all__ = [
     "tanh",
     "tensordot",
     "testing",
+    "tile",
     "trace",
     "transpose",
+    "tril",
+    "triu",
     "trunc",
     "value_and_grad",
     "var",
     "vdot",
     "vjp",
+    "vsplit",
+    "vstack",
     "where",
 ]

@@ -234,8 +234,8 @@ def test_unsupported_numpy_function_names_it() -> None:
         n = len(t)
         with pytest.raises(TypeError, match=r"np\.nancumprod is not supported"):
             np.nancumprod(x)
-        with pytest.raises(TypeError, match=r"np\.sort is not supported"):
-            np.sort(x)
+        with pytest.raises(TypeError, match=r"np\.lexsort is not supported"):
+            np.lexsort(x)
         assert len(t) == n
         y = np.sum(np.sin(x))  # supported: routed to tape
     assert isinstance(y, tp.Var)
@@ -264,7 +264,7 @@ def test_unsupported_numpy_ufunc_names_it() -> None:
             "np.lib.stride_tricks.sliding_window_view",
         ),
         (lambda v: np.nancumprod(v), "np.nancumprod"),
-        (lambda v: np.sort(v), "np.sort"),
+        (lambda v: np.lexsort(v), "np.lexsort"),
     ],
 )
 def test_unsupported_functions_are_named_in_full_with_what_to_do(call: Any, name: str) -> None:

@@ -651,6 +651,8 @@ GUARD_CASES: dict[str, Callable[[Any], Any]] = {
 COVERAGE: dict[str, Callable[[Any], Any]] = {
     **ROW_CASES,
     "guard": lambda x: [case(x) for case in GUARD_CASES.values()],
+    "sort_order": lambda x: tp.sort(x),
+    "partition_order": lambda x: tp.partition(x, 1),
 }
 """Every row with differentiable=False, and a computation that records it."""
 
