@@ -452,7 +452,8 @@ derivative x/‖x‖ is taken as 0 at x = 0."""
 
 
 def _norm2(x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
-    return bind(NORM2, x, axis=axis, keepdims=keepdims)
+    n = ndim(x)  # axes as negative numbers: a batched tangent's leading axis keeps them right
+    return bind(NORM2, x, axis=tuple(_neg_axis(a, n) for a in axis), keepdims=keepdims)
 
 
 def _zero_like(x: Any) -> Any:
