@@ -559,54 +559,56 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> A
 # ----- eigh and eigvalsh -------------------------------------------------------------------------
 
 
-def _eigvecs(s: Any) -> Any:
-    return bind(EIGH_VECTORS, s)
+def _eigvecs(s: Any, uplo: str) -> Any:
+    return bind(EIGH_VECTORS, s, uplo=uplo)
 
 
-def _eigvals(s: Any) -> Any:
-    return bind(EIGVALSH, s)
+def _eigvals(s: Any, uplo: str) -> Any:
+    return bind(EIGVALSH, s, uplo=uplo)
 
 
-def _eigvalsh_vjp(g: Any, ans: Any, s: Any) -> Any:
-    v = _eigvecs(s)  # S̄ = V diag(ḡ) Vᵀ
+def _eigvalsh_vjp(g: Any, ans: Any, s: Any, uplo: str) -> Any:
+    v = _eigvecs(s, uplo)  # S̄ = V diag(ḡ) Vᵀ
     return matmul(v * expand_dims(g, -2), _mT(v))
 
 
-def _eigvalsh_jvp(d: Any, ans: Any, s: Any) -> Any:
-    v = _eigvecs(s)  # ẇᵢ = vᵢᵀ Ṡ vᵢ
+def _eigvalsh_jvp(d: Any, ans: Any, s: Any, uplo: str) -> Any:
+    v = _eigvecs(s, uplo)  # ẇᵢ = vᵢᵀ Ṡ vᵢ
     return sum(v * matmul(d, v), axis=-2)
 
 
-def _eigvecs_vjp(g: Any, ans: Any, s: Any) -> Any:
-    f = _inv_gaps(_eigvals(s))  # S̄ = sym(V (F ∘ Vᵀ V̄) Vᵀ)
+def _eigvecs_vjp(g: Any, ans: Any, s: Any, uplo: str) -> Any:
+    f = _inv_gaps(_eigvals(s, uplo))  # S̄ = sym(V (F ∘ Vᵀ V̄) Vᵀ)
     return _sym(matmul(matmul(ans, f * matmul(_mT(ans), g)), _mT(ans)))
 
 
-def _eigvecs_jvp(d: Any, ans: Any, s: Any) -> Any:
-    f = _inv_gaps(_eigvals(s))  # V̇ = V (F ∘ Vᵀ sym(Ṡ) V)
+def _eigvecs_jvp(d: Any, ans: Any, s: Any, uplo: str) -> Any:
+    f = _inv_gaps(_eigvals(s, uplo))  # V̇ = V (F ∘ Vᵀ sym(Ṡ) V)
     return matmul(ans, f * matmul(matmul(_mT(ans), _sym(d)), ans))
 
 
 EIGVALSH = register(
     Primitive(
         "eigvalsh",
-        impl=lambda s: np.linalg.eigvalsh(s),
+        impl=lambda s, uplo: np.linalg.eigvalsh(s, UPLO=uplo),
         vjp=(_eigvalsh_vjp,),
         jvp=(_eigvalsh_jvp,),
-        notation="eigvalsh({0})",
+        notation="eigvalsh({0}{p})",
     )
 )
 EIGH_VECTORS = register(
     Primitive(
         "eigh_vectors",
-        impl=lambda s: np.linalg.eigh(s)[1],
+        impl=lambda s, uplo: np.linalg.eigh(s, UPLO=uplo)[1],
         vjp=(_eigvecs_vjp,),
         jvp=(_eigvecs_jvp,),
-        notation="eigh_vectors({0})",
+        notation="eigh_vectors({0}{p})",
     )
 )
 """eigh's two outputs, each its own row, on the symmetric matrix S that ``_from_triangle``
-builds (their rules treat a perturbation of S through its symmetric part)."""
+builds (their rules treat a perturbation of S through its symmetric part). ``uplo`` is the
+triangle LAPACK reads, the one S was built from: the same numbers as NumPy's call on a, so
+the same eigenvectors (signs included)."""
 
 
 def _uplo(UPLO: str) -> str:
@@ -628,15 +630,17 @@ def eigh(a: M, UPLO: str = "L") -> EighResult[M]:
     (v·v, V diag(f(w)) Vᵀ).
     """
     _matrices(a, "eigh")
-    s = _from_triangle(a, _uplo(UPLO))
-    return EighResult(_eigvals(s), _eigvecs(s))
+    uplo = _uplo(UPLO)
+    s = _from_triangle(a, uplo)
+    return EighResult(_eigvals(s, uplo), _eigvecs(s, uplo))
 
 
 def eigvalsh(a: M, UPLO: str = "L") -> M:
     """Eigenvalues (ascending) of a symmetric matrix, like ``np.linalg.eigvalsh``: see
     ``eigh``. The derivative is ẇᵢ = vᵢᵀ Ȧ vᵢ, finite also for repeated eigenvalues."""
     _matrices(a, "eigvalsh")
-    out: M = _eigvals(_from_triangle(a, _uplo(UPLO)))
+    uplo = _uplo(UPLO)
+    out: M = _eigvals(_from_triangle(a, uplo), uplo)
     return out
 
 

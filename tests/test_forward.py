@@ -19,8 +19,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import _cases_linalg  # noqa: F401  (adds the linear-algebra rows' cases to the shared table)
 import numpy as np
 import pytest
+from _cases import CASES as SHARED_CASES
 from _draw import BINARY, UNARY, Counter, Shape, draw
 from _draw import draw_array as arr
 from _draw import keyed_rng as _rng
@@ -376,6 +378,8 @@ def test_every_builtin_row_has_a_case() -> None:
     rows = [r.name for r in builtin_rows() if _differentiable(r)]
     assert len(rows) >= 44 and {"add", "einsum", "scatter_add", "sum_to"} <= set(rows)
     covered = {r for c in CASES for r in c.rows}
+    # the shared table's cases (test_primitives) are checked in forward mode too (jacfwd)
+    covered |= {r for c in SHARED_CASES for r in c.rows}
     missing = [r for r in rows if r not in covered]
     assert not missing, f"registered rows without a forward-mode case: {missing}"
 

@@ -648,6 +648,7 @@ GUARD_CASES: dict[str, Callable[[Any], Any]] = {
 COVERAGE: dict[str, Callable[[Any], Any]] = {
     **ROW_CASES,
     "guard": lambda x: [case(x) for case in GUARD_CASES.values()],
+    "slogdet_sign": lambda x: tp.linalg.slogdet(tp.reshape(x, (2, 2))),
 }
 """Every row with differentiable=False, and a computation that records it."""
 
