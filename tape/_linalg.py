@@ -23,8 +23,9 @@ Where a derivative does not exist:
 
 - ``inv``, ``solve``: a singular matrix raises NumPy's ``LinAlgError`` (in the forward pass).
 - ``det``: at a singular matrix the gradient is the cofactor matrix (the adjugate's
-  transpose), computed from the (M−1)×(M−1) minors with ``det`` itself, so it is exact and
-  nests to every order.
+  transpose), finite and exact: from one SVD in a plain sweep, and from the (M−1)×(M−1)
+  minors with ``det`` itself when the sweep is recorded or dual (higher orders; M²
+  determinants, so slow for large M, and only at an exactly singular matrix).
 - ``slogdet``: at a singular matrix logabsdet is −inf and its gradient (A⁻ᵀ) raises
   ``LinAlgError``.
 - ``eigh``: with repeated eigenvalues the eigenvectors are not unique and their derivative
@@ -44,7 +45,7 @@ from __future__ import annotations
 import builtins
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, TypeVar, overload
 
 import numpy as np
@@ -59,17 +60,20 @@ from ._table import (
     _unreduce,
     abs,
     concatenate,
+    diagonal,
     expand_dims,
     getitem,
     matmul,
     max,
     min,
     ndim,
+    outer,
     plain,
     power,
     reshape,
     squeeze,
     sum,
+    trace,
     transpose,
     where,
 )
@@ -331,15 +335,31 @@ def solve_triangular(
 
 def _cofactors(x: Any, ans: Any) -> Any:
     """∂det/∂A, the cofactor matrix: det(A)·A⁻ᵀ, or, when some matrix of the stack is
-    singular (det exactly 0), (−1)ⁱ⁺ʲ times the determinants of the minors (exact there)."""
+    singular (det exactly 0), one that needs no inverse: for plain values (a first
+    derivative) from the SVD A = U S Vᵀ, det(U)det(V)·U adj(S) Vᵀ with adj(S) the products
+    of the other singular values (O(M³)); for recorded or dual values (higher orders), (−1)ⁱ⁺ʲ
+    times the determinants of the minors, by ``det`` itself (M² determinants of size M − 1,
+    differentiable to every order)."""
     if not np.any(plain(ans) == 0.0):
         return expand_dims(expand_dims(ans, -1), -1) * _mT(inv(x))
+    if type(x) is np.ndarray:
+        return _cofactors_svd(x)
     n = _shape_of(x)[-1]
     others = np.array([[j for j in range(n) if j != i] for i in range(n)], dtype=np.intp)
     others = others.reshape(n, n - 1)
     minors = getitem(x, (Ellipsis, others[:, None, :, None], others[None, :, None, :]))
     signs = (-1.0) ** np.add.outer(np.arange(n), np.arange(n))
     return signs * det(minors)
+
+
+def _cofactors_svd(x: Array) -> Array:
+    u, sv, vh = np.linalg.svd(x)
+    ones = np.ones_like(sv[..., :1])
+    left = np.cumprod(np.concatenate([ones, sv[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, sv[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    sign = np.linalg.det(u) * np.linalg.det(vh)  # ±1
+    out: Array = sign[..., None, None] * ((u * (left * right)[..., None, :]) @ vh)
+    return out
 
 
 DET = register(
@@ -363,9 +383,10 @@ def det(a: Any) -> Any:
     """The determinant of a square matrix (a float; an array for a stack), like
     ``np.linalg.det``.
 
-    ∂det/∂A = det(A)·A⁻ᵀ, the cofactor matrix. At a singular matrix the cofactors are
-    computed from the minors' determinants instead, so the gradient there is exact and
-    finite (the adjugate's transpose; 0 when the rank is below M − 1), to every order.
+    ∂det/∂A = det(A)·A⁻ᵀ, the cofactor matrix. At a singular matrix (det exactly 0) the
+    cofactors are computed without an inverse (from the SVD for a first derivative, from
+    the minors' determinants for higher orders), so the gradient there is exact and finite
+    (the adjugate's transpose; 0 when the rank is below M − 1), to every order.
     """
     _matrices(a, "det")
     return bind(DET, a)
@@ -1094,7 +1115,39 @@ def _np_matrix_norm(x: Any, /, *, keepdims: bool = False, ord: Any = "fro") -> A
     return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)
 
 
+def _np_multi_dot(arrays: Sequence[Any], *, out: None = None) -> Any:
+    """``np.linalg.multi_dot``: the chained product, left to right (NumPy picks the cheapest
+    order; the value is the same up to rounding). A 1-d first (last) array is a row (column)."""
+    if out is not None:
+        raise TypeError("multi_dot: out= is not supported on tape values")
+    if len(arrays) < 2:
+        raise ValueError("multi_dot: expecting at least two arrays")
+    result = arrays[0]
+    for x in arrays[1:]:
+        result = matmul(result, x)
+    return result
+
+
+def _np_outer(x1: Any, x2: Any, /) -> Any:
+    if ndim(x1) != 1 or ndim(x2) != 1:
+        raise ValueError("outer: input arrays must be one-dimensional")
+    return outer(x1, x2)
+
+
+def _np_trace(x: Any, /, *, offset: int = 0, dtype: None = None) -> Any:
+    if dtype is not None:
+        raise TypeError("trace: dtype= is not supported on tape values")
+    return trace(x, offset, -2, -1)
+
+
 NUMPY: dict[Callable[..., Any], Callable[..., Any]] = {
+    np.linalg.matmul: matmul,
+    np.linalg.matrix_transpose: lambda x, /: _mT(x),
+    np.linalg.multi_dot: _np_multi_dot,
+    np.linalg.outer: _np_outer,
+    np.linalg.trace: _np_trace,
+    np.linalg.diagonal: lambda x, /, *, offset=0: diagonal(x, offset, -2, -1),
+    np.linalg.vecdot: lambda x1, x2, /, *, axis=-1: sum(x1 * x2, axis=axis),
     np.linalg.inv: inv,
     np.linalg.pinv: pinv,
     np.linalg.solve: solve,

@@ -371,3 +371,17 @@ case(
     ["matmul"],
     ["linalg.matrix_power"],
 )
+
+# ----- np.linalg's array-API spellings of table functions ----------------------------------------
+case(
+    "linalg-np-products",
+    lambda a, b: (
+        np.linalg.multi_dot([b[0], a, np.linalg.matrix_transpose(a), b[1]])
+        + np.linalg.vecdot(a, np.linalg.matmul(a, a)).sum()
+        + np.linalg.trace(np.linalg.outer(b[0], b[1]), offset=1)
+        + np.linalg.diagonal(a, offset=-1).sum()
+    ),
+    [real((3, 3), "npla"), real((2, 3), "nplb")],
+    ["matmul", "transpose", "multiply", "getitem"],
+    order=2,
+)

@@ -155,15 +155,21 @@ def test_named_results_and_numpy_routing() -> None:
 def test_every_numpy_function_reaches_tape() -> None:
     """Each entry of the NUMPY mapping, called through NumPy on a Var, gives a Var (or a
     named tuple of Vars) with NumPy's value."""
+    vec = TALL[:3, 0]
     calls: dict[Any, tuple[Any, ...]] = {
-        np.linalg.solve: (A, TALL[:3, 0]),
+        np.linalg.solve: (A, vec),
         np.linalg.matrix_power: (A, 3),
+        np.linalg.matmul: (STACK, A),
+        np.linalg.outer: (vec, vec),
+        np.linalg.vecdot: (STACK, A),
     }
     for fn in _linalg.NUMPY:
         square = SPD if fn is np.linalg.cholesky else STACK
         args = calls.get(fn, (square,))
-        got = fn(tp.Var(args[0]), *args[1:])
-        want = fn(*args)
+        if fn is np.linalg.multi_dot:
+            got, want = fn([vec, tp.Var(A), STACK[0], vec]), fn([vec, A, STACK[0], vec])
+        else:
+            got, want = fn(tp.Var(args[0]), *args[1:]), fn(*args)
         outs = (
             [x for x in got if not isinstance(x, float | np.ndarray)]
             if isinstance(got, tuple)
@@ -394,6 +400,22 @@ def test_det_gradient_at_a_singular_matrix_is_the_cofactor_matrix() -> None:
     np.testing.assert_allclose(g, cof, atol=1e-12)
     _, jv = tp.jvp(la.det, [a], [np.ones((3, 3))])
     assert jv == pytest.approx(cof.sum())
+
+    # the second derivative there (through the minors' determinants) is exact too
+    def det_flat(v: Any) -> Any:
+        return la.det(v.reshape((3, 3)))
+
+    h = tp.hessian(det_flat)(a.reshape(-1))
+    np.testing.assert_allclose(h, num_hessian(det_flat, a.reshape(-1)), atol=1e-8)
+    # a larger singular matrix: the plain sweep's cofactors come from one SVD
+    big = draw_array((30, 30), "real", "det-big")
+    big[7] = 0.0
+    g_big = grad(la.det, big)
+    minors_row = [
+        (-1) ** (7 + j) * np.linalg.det(np.delete(np.delete(big, 7, 0), j, 1)) for j in range(30)
+    ]
+    np.testing.assert_allclose(g_big[7], minors_row, rtol=1e-8)
+    np.testing.assert_allclose(np.delete(g_big, 7, 0), 0.0, atol=1e-12 * np.abs(g_big).max())
     # rank 1: every cofactor is 0, so is the gradient
     np.testing.assert_allclose(grad(la.det, np.outer([1.0, 2, 0], [3.0, 1, 1])), 0.0, atol=1e-12)
 
