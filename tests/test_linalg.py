@@ -27,7 +27,7 @@ import math
 from collections.abc import Callable
 from typing import Any, assert_type
 
-import _cases_linalg  # noqa: F401  (adds the cases to CASES)
+import _cases_linalg  # (importing it adds its cases to CASES)
 import numpy as np
 import pytest
 from _cases import CASES
@@ -136,6 +136,41 @@ def test_values_equal_numpys(name: str, ours: Any, theirs: Any, args: tuple[Any,
     _same(ours(*(tp.Var(a) for a in args)), want)  # Vars in
     with tp.Tape():
         _same(ours(*(tp.Var(a) for a in args)), want)  # recorded
+
+
+@pytest.mark.parametrize(
+    "shape,kw", [(c[1], c[2]) for c in _cases_linalg.NORMS], ids=[c[0] for c in _cases_linalg.NORMS]
+)
+def test_norm_values_equal_numpys(shape: tuple[int, ...], kw: dict[str, Any]) -> None:
+    x = draw_array(shape, "real", f"normvalue{shape}")
+    want = np.linalg.norm(x, **kw)
+    np.testing.assert_allclose(la.norm(x, **kw), want, rtol=1e-12)
+    got = np.linalg.norm(tp.Var(x), **kw)
+    assert isinstance(got, tp.Var) and got.shape == np.shape(want)
+    np.testing.assert_allclose(got.value, want, rtol=1e-12)
+
+
+def test_array_api_norms_equal_numpys() -> None:
+    x = draw_array((2, 3, 4), "real", "apinorm")
+    v = tp.Var(x)
+    vector_norm: Any = np.linalg.vector_norm  # (NumPy's stubs do not know Vars)
+    matrix_norm: Any = np.linalg.matrix_norm
+    vector_kws: list[dict[str, Any]] = [
+        {},
+        {"axis": 1},
+        {"axis": (0, 2), "keepdims": True},
+        {"ord": 1},
+        {"ord": np.inf},
+    ]
+    for kw in vector_kws:
+        got = vector_norm(v, **kw)
+        assert isinstance(got, tp.Var)
+        np.testing.assert_allclose(got.value, vector_norm(x, **kw), rtol=1e-12)
+    matrix_kws: list[dict[str, Any]] = [{}, {"ord": "nuc"}, {"ord": -1, "keepdims": True}]
+    for kw in [*matrix_kws, {"ord": 2}]:
+        got = matrix_norm(v, **kw)
+        assert isinstance(got, tp.Var)
+        np.testing.assert_allclose(got.value, matrix_norm(x, **kw), rtol=1e-12)
 
 
 def test_named_results_and_numpy_routing() -> None:
