@@ -19,7 +19,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import _cases_linalg  # noqa: F401  (adds the linear-algebra rows' cases to the shared table)
+import _cases_arrays  # noqa: F401  (each adds its cases to the shared table)
+import _cases_linalg  # noqa: F401
+import _cases_products  # noqa: F401
+import _cases_stats  # noqa: F401
 import numpy as np
 import pytest
 from _cases import CASES as SHARED_CASES
