@@ -37,6 +37,7 @@ from ._table import arctanh as arctanh
 from ._table import astype as astype
 from ._table import broadcast_to as broadcast_to
 from ._table import cbrt as cbrt
+from ._table import ceil as ceil
 from ._table import clip as clip
 from ._table import compress as compress
 from ._table import concatenate as concatenate
@@ -54,7 +55,16 @@ from ._table import exp2 as exp2
 from ._table import expand_dims as expand_dims
 from ._table import expm1 as expm1
 from ._table import flip as flip
+from ._table import float_power as float_power
+from ._table import floor as floor
+from ._table import fmax as fmax
+from ._table import fmin as fmin
+from ._table import fmod as fmod
+from ._table import heaviside as heaviside
 from ._table import hypot as hypot
+from ._table import isfinite as isfinite
+from ._table import isinf as isinf
+from ._table import isnan as isnan
 from ._table import log as log
 from ._table import log1p as log1p
 from ._table import log2 as log2
@@ -69,7 +79,9 @@ from ._table import maximum as maximum
 from ._table import mean as mean
 from ._table import min as min
 from ._table import minimum as minimum
+from ._table import mod as mod
 from ._table import multiply as multiply
+from ._table import nan_to_num as nan_to_num
 from ._table import negative as negative
 from ._table import outer as outer
 from ._table import power as power
@@ -77,12 +89,15 @@ from ._table import prod as prod
 from ._table import rad2deg as rad2deg
 from ._table import reciprocal as reciprocal
 from ._table import relu as relu
+from ._table import remainder as remainder
 from ._table import repeat as repeat
 from ._table import reshape as reshape
+from ._table import rint as rint
 from ._table import round as round
 from ._table import sigmoid as sigmoid
 from ._table import sign as sign
 from ._table import sin as sin
+from ._table import sinc as sinc
 from ._table import sinh as sinh
 from ._table import softmax as softmax
 from ._table import softplus as softplus
@@ -102,6 +117,7 @@ from ._table import tan as tan
 from ._table import tanh as tanh
 from ._table import trace as trace
 from ._table import transpose as transpose
+from ._table import trunc as trunc
 from ._table import var as var
 from ._table import where as where
 from ._tape import Drawing as Drawing
@@ -146,6 +162,7 @@ __all__ = [
     "astype",
     "broadcast_to",
     "cbrt",
+    "ceil",
     "clip",
     "compress",
     "concatenate",
@@ -163,10 +180,19 @@ __all__ = [
     "expand_dims",
     "expm1",
     "flip",
+    "float_power",
+    "floor",
+    "fmax",
+    "fmin",
+    "fmod",
     "grad",
+    "heaviside",
     "hessian",
     "hvp",
     "hypot",
+    "isfinite",
+    "isinf",
+    "isnan",
     "jacfwd",
     "jacobian",
     "jacrev",
@@ -186,7 +212,9 @@ __all__ = [
     "mean",
     "min",
     "minimum",
+    "mod",
     "multiply",
+    "nan_to_num",
     "negative",
     "outer",
     "power",
@@ -195,12 +223,15 @@ __all__ = [
     "rad2deg",
     "reciprocal",
     "relu",
+    "remainder",
     "repeat",
     "reshape",
+    "rint",
     "round",
     "sigmoid",
     "sign",
     "sin",
+    "sinc",
     "sinh",
     "softmax",
     "softplus",
@@ -221,6 +252,7 @@ __all__ = [
     "testing",
     "trace",
     "transpose",
+    "trunc",
     "value_and_grad",
     "var",
     "vjp",

@@ -584,6 +584,29 @@ NUMPY_FUNCTIONS: list[tuple[str, Fn, np.ndarray, bool]] = [
     ("any", lambda v: np.any(v > 1.0), A, False),
     ("size", lambda v: np.size(v, 1), A, False),
     ("imag", lambda v: np.imag(v), A, False),
+    ("where-condition-only", lambda v: np.where(v > 0.0), A, False),
+    ("isclose", lambda v: np.isclose(v, A[0] + 1e-9, atol=0.0, rtol=1e-6), A, False),
+    (
+        "isclose-equal_nan",
+        lambda v: np.isclose(
+            np.where(v > 0.0, np.nan, v), np.where(A > 1.0, np.nan, A), equal_nan=True
+        ),
+        A,
+        False,
+    ),
+    ("allclose", lambda v: np.allclose(v, A + 1e-12), A, False),
+    ("count_nonzero", lambda v: np.count_nonzero(v > 0.0), A, False),
+    ("count_nonzero-axis", lambda v: np.count_nonzero(v > 0.0, axis=0, keepdims=True), A, False),
+    ("searchsorted", lambda v: np.searchsorted(np.sort(V), v), V, False),
+    (
+        "searchsorted-right",
+        lambda v: np.searchsorted(v, [-0.4, 0.25, 9.0], side="right"),
+        np.sort(V),
+        False,
+    ),
+    ("zeros_like", lambda v: np.zeros_like(v), A, False),
+    ("ones_like", lambda v: np.ones_like(v, shape=(2,)), A, False),
+    ("full_like", lambda v: np.full_like(v, 2.5), A, False),
 ]
 
 
@@ -630,3 +653,25 @@ def test_the_new_rows_replay() -> None:
     np.testing.assert_allclose(
         prog.hvp(x1, np.ones((2, 3))), tp.hvp(f, x1, np.ones((2, 3))), rtol=1e-12
     )
+
+
+def test_plain_helpers_on_a_tape_leave_guards_and_records_that_replay_checks() -> None:
+    """count_nonzero and searchsorted leave guards (a replay where they change raises);
+    isclose is recorded comparisons, so a replay recomputes its mask."""
+    x = tp.Var(np.array([0.7, -1.2, 0.0, 2.3]))
+    with tp.Tape(persistent=True) as t:
+        n = np.count_nonzero(x > 0.0)
+        k = np.searchsorted(x, 0.5)
+        close = np.isclose(x, 0.0)
+        assert isinstance(close, tp.Var)
+        y = tp.sum(tp.where(close, 0.0, x * x)) * float(n + k)
+    assert (int(n), int(k)) == (2, 2)
+    prog = t.compile([x], [y])
+
+    moved = np.array([0.0, -1.2, 0.5, 2.3])  # same counts, the zero elsewhere
+    value, (grad,) = prog.value_and_grad(moved)
+    np.testing.assert_allclose(value, (1.44 + 0.25 + 2.3**2) * 4.0)
+    np.testing.assert_allclose(grad, np.where(moved == 0.0, 0.0, 2.0 * moved) * 4.0)
+
+    with pytest.raises(tp.TapeInvalidated, match="count_nonzero"):
+        prog.value_and_grad(np.array([0.7, 1.2, 0.0, 2.3]))
