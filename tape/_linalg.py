@@ -38,6 +38,8 @@ Where a derivative does not exist:
   subgradient of least norm (as ``abs`` does at 0), and 0 for its second derivative too.
 - ``pinv``: the derivative is that of a matrix of constant rank (the rank NumPy's cutoff
   sees); where a perturbation changes the rank, pinv is not continuous.
+- ``cond`` of a singular matrix: inf for p None, 2, −2 (derivative inf or nan); the other
+  p need ``inv``, which raises ``LinAlgError`` on tape values (NumPy gives inf).
 """
 
 from __future__ import annotations
@@ -716,13 +718,20 @@ def cholesky(a: M, /, *, upper: bool = False) -> M:
 # ----- svd ---------------------------------------------------------------------------------------
 
 
-def _svd_parts(x: Any) -> tuple[Any, Any, Any]:
-    """U, s, Vh of the reduced SVD of x, as rows (so that rules using them nest)."""
+def _svd_parts(x: Any, u: Any = None, vh: Any = None) -> tuple[Any, Any, Any]:
+    """U, s, Vh of the reduced SVD of x, as rows (so that rules using them nest); a factor
+    the caller already has (its row's output) is not recomputed."""
     return (
-        bind(SVD_U, x, full=False),
+        bind(SVD_U, x, full=False) if u is None else u,
         bind(SVD_S, x),
-        bind(SVD_VH, x, full=False),
+        bind(SVD_VH, x, full=False) if vh is None else vh,
     )
+
+
+def _reduced(ans: Any, full: bool) -> Any:
+    """A row's output U (or Vh) when it is the reduced factor, else None (then recomputed:
+    a full_matrices=True call of LAPACK need not choose the same signs as a reduced one)."""
+    return None if full else ans
 
 
 def _sq_gaps(s: Any) -> Any:
@@ -752,7 +761,7 @@ def _svd_s_jvp(d: Any, ans: Any, x: Any) -> Any:
 
 def _svd_u_vjp(g: Any, ans: Any, x: Any, full: bool) -> Any:
     _no_full(x, full, "U")
-    u, s, vh = _svd_parts(x)
+    u, s, vh = _svd_parts(x, u=_reduced(ans, full))
     j = matmul(_mT(u), g)
     core = (_sq_gaps(s) * (j - _mT(j))) * expand_dims(s, -2)
     out = matmul(matmul(u, core), vh)
@@ -764,7 +773,7 @@ def _svd_u_vjp(g: Any, ans: Any, x: Any, full: bool) -> Any:
 
 def _svd_u_jvp(d: Any, ans: Any, x: Any, full: bool) -> Any:
     _no_full(x, full, "U")
-    u, s, vh = _svd_parts(x)
+    u, s, vh = _svd_parts(x, u=_reduced(ans, full))
     dav = matmul(d, _mT(vh))
     ds = matmul(_mT(u), dav)  # Uᵀ Ȧ V
     dss = ds * expand_dims(s, -2)
@@ -777,7 +786,7 @@ def _svd_u_jvp(d: Any, ans: Any, x: Any, full: bool) -> Any:
 
 def _svd_vh_vjp(g: Any, ans: Any, x: Any, full: bool) -> Any:
     _no_full(x, full, "Vh")
-    u, s, vh = _svd_parts(x)
+    u, s, vh = _svd_parts(x, vh=_reduced(ans, full))
     k = matmul(vh, _mT(g))  # Vᵀ V̄ with V̄ = Ḡᵀ
     core = expand_dims(s, -1) * (_sq_gaps(s) * (k - _mT(k)))
     out = matmul(matmul(u, core), vh)
@@ -789,7 +798,7 @@ def _svd_vh_vjp(g: Any, ans: Any, x: Any, full: bool) -> Any:
 
 def _svd_vh_jvp(d: Any, ans: Any, x: Any, full: bool) -> Any:
     _no_full(x, full, "Vh")
-    u, s, vh = _svd_parts(x)
+    u, s, vh = _svd_parts(x, vh=_reduced(ans, full))
     dtu = matmul(_mT(d), u)  # Ȧᵀ U
     ds = _mT(matmul(vh, dtu))  # Uᵀ Ȧ V
     sds = expand_dims(s, -1) * ds
@@ -1058,6 +1067,33 @@ def pinv(
 # ----- matrix_power ------------------------------------------------------------------------------
 
 
+def cond(x: M, p: float | str | None = None) -> M:
+    """The condition number of a matrix (of each in a stack), like ``np.linalg.cond``: for
+    ``p`` None, 2 or −2 the ratio of the extreme singular values (σ_max/σ_min, or its inverse
+    for −2), for ``p`` 1, −1, inf, −inf, ``'fro'`` or ``'nuc'`` ‖x‖ₚ·‖x⁻¹‖ₚ.
+
+    Composed of ``svd`` (the singular values' derivative) or ``norm`` and ``inv``. At a
+    singular matrix NumPy gives inf; here the first form gives inf too (its derivative is
+    then inf or nan), the second raises ``LinAlgError`` (from ``inv``) for tape values.
+    """
+    if p is None or p == 2 or p == -2:
+        _matrices(x, "cond", square=False)
+        sv = svd(x, compute_uv=False)
+        first = getitem(sv, (Ellipsis, 0))
+        last = getitem(sv, (Ellipsis, -1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio: M = last / first if p == -2 else first / last
+        return ratio
+    _matrices(x, "cond")
+    if not _has_box(x):
+        npcond: Any = np.linalg.cond
+        plain_cond: M = npcond(x, p)  # NumPy's inf at a singular matrix
+        return plain_cond
+    both: Any = norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+    out: M = both
+    return out
+
+
 def matrix_power(a: M, n: int) -> M:
     """``a`` raised to the integer power ``n``, like ``np.linalg.matrix_power``: products by
     repeated squaring (NumPy's order), of ``inv(a)`` for n < 0, the identity for n = 0 (with
@@ -1163,6 +1199,7 @@ NUMPY: dict[Callable[..., Any], Callable[..., Any]] = {
     np.linalg.svdvals: svdvals,
     np.linalg.qr: qr,
     np.linalg.matrix_power: matrix_power,
+    np.linalg.cond: cond,
 }
 """NumPy functions this module differentiates: called on a Var or Dual, each reaches the
 function here (see ``_numpy``)."""

@@ -15,6 +15,7 @@ from ._linalg import QRResult as QRResult
 from ._linalg import SlogdetResult as SlogdetResult
 from ._linalg import SVDResult as SVDResult
 from ._linalg import cholesky as cholesky
+from ._linalg import cond as cond
 from ._linalg import det as det
 from ._linalg import eigh as eigh
 from ._linalg import eigvalsh as eigvalsh
@@ -36,6 +37,7 @@ __all__ = [
     "SVDResult",
     "SlogdetResult",
     "cholesky",
+    "cond",
     "det",
     "eigh",
     "eigvalsh",

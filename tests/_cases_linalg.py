@@ -354,6 +354,17 @@ case(
     ["linalg.qr"],
 )
 
+# ----- cond ---------------------------------------------------------------------------------------
+for cp in [None, -2, 1, "fro", -np.inf]:
+    case(
+        f"linalg-cond-{cp}",
+        lambda a, cp=cp: la.cond(a, cp),
+        [well((2, 3, 3), f"cond{cp}", 1.0) if cp is not None else real((4, 3), "cond")],
+        ["svd_s"] if cp in (None, -2) else ["inv", "abs"] if cp != "fro" else ["inv", "norm"],
+        ["linalg.cond"],
+        order=2 if cp is None else 1,
+    )
+
 # ----- matrix_power ------------------------------------------------------------------------------
 for pw in [0, 1, 2, 3, 5, -2]:
     case(

@@ -18,6 +18,8 @@ Where a derivative does not exist, and what happens (each tested below):
   differentiating them raises ``ValueError``.
 - norm at 0: gradient 0 (the least subgradient, as ``abs`` at 0), Hessian 0.
 - cholesky of a matrix that is not positive definite: ``LinAlgError``.
+- cond of a singular matrix: inf for p None, 2, −2 (its derivative inf or nan); for the
+  other p, ``LinAlgError`` on tape values (NumPy's inf for plain arrays).
 """
 
 from __future__ import annotations
@@ -101,6 +103,9 @@ VALUES: list[tuple[str, Any, Any, tuple[Any, ...]]] = [
         (WIDE,),
     ),
     ("svdvals", la.svdvals, np.linalg.svdvals, (WIDE,)),
+    ("cond", la.cond, np.linalg.cond, (TALL,)),
+    ("cond-1", lambda a: la.cond(a, 1), lambda a: np.linalg.cond(a, 1), (STACK,)),
+    ("cond-nuc", lambda a: la.cond(a, "nuc"), lambda a: np.linalg.cond(a, "nuc"), (STACK,)),
     ("qr", la.qr, np.linalg.qr, (TALL,)),
     ("qr-wide", la.qr, np.linalg.qr, (WIDE,)),
     ("qr-r", lambda a: la.qr(a, "r"), lambda a: np.linalg.qr(a, "r"), (STACK,)),
@@ -516,6 +521,14 @@ def test_norm_at_zero() -> None:
     # a zero column among others: its gradient is 0, the others' x/‖x‖
     m = np.array([[0.0, 3.0], [0.0, 4.0]])
     np.testing.assert_allclose(grad(lambda x: tp.sum(la.norm(x, axis=0)), m), [[0, 0.6], [0, 0.8]])
+
+
+def test_cond_of_a_singular_matrix() -> None:
+    assert la.cond(SINGULAR, 1) == np.linalg.cond(SINGULAR, 1)  # plain: NumPy's answer
+    with np.errstate(divide="ignore"):
+        assert la.cond(tp.Var(np.diag([1.0, 0.0]))).value == np.inf  # σ_max / 0
+    with pytest.raises(np.linalg.LinAlgError):
+        la.cond(tp.Var(np.zeros((2, 2))), 1)  # ‖x‖·‖x⁻¹‖ needs the inverse
 
 
 def test_cholesky_of_an_indefinite_matrix_raises() -> None:
