@@ -178,6 +178,29 @@ def test_array_api_norms_equal_numpys() -> None:
         np.testing.assert_allclose(got.value, matrix_norm(x, **kw), rtol=1e-12)
 
 
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"lower": True},
+        {"trans": 1},
+        {"trans": "T", "lower": True},
+        {"trans": "C", "unit_diagonal": True},
+        {"lower": True, "unit_diagonal": True},
+    ],
+    ids=lambda kw: "-".join(f"{k}={v}" for k, v in kw.items()) or "default",
+)
+def test_solve_triangular_equals_scipys(kw: dict[str, Any]) -> None:
+    """Only the named triangle (and, with unit_diagonal, not the diagonal) is read, as by
+    scipy.linalg.solve_triangular: the other entries are garbage here."""
+    scipy_linalg = pytest.importorskip("scipy.linalg")
+    a = draw_array((4, 4), "real", "tri") + 3.0 * np.eye(4)
+    for b in (draw_array((4,), "real", "trib"), draw_array((4, 2), "real", "trib2")):
+        want = scipy_linalg.solve_triangular(a, b, **kw)
+        np.testing.assert_allclose(la.solve_triangular(a, b, **kw), want, rtol=1e-12)
+        np.testing.assert_allclose(la.solve_triangular(tp.Var(a), b, **kw).value, want, rtol=1e-12)
+
+
 def test_named_results_and_numpy_routing() -> None:
     v = tp.Var(SYM)
     w = np.linalg.eigh(v).eigenvalues  # np.linalg.eigh on a Var reaches tp.linalg.eigh
