@@ -114,8 +114,10 @@ def _unreduce(g: Any, x: Any, axis: Axis, keepdims: bool) -> Any:
     xs = _shape_of(x)
     if xs == ():
         return g
-    if type(g) is float:  # plain, a full reduction's cotangent
-        return np.full(xs, g)
+    if type(g) is float:  # plain, a full reduction's cotangent (np.full, without its layers)
+        out = np.empty(xs)
+        out.fill(g)
+        return out
     ks = _keep_shape(xs, axis)
     if type(g) is np.ndarray:  # plain: fill a new array (np.broadcast_to costs 3× as much)
         out = np.empty(xs, dtype=g.dtype)
