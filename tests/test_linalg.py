@@ -595,3 +595,24 @@ def test_batched_tangents_through_solve_with_broadcasting() -> None:
     for k in range(4):
         _, one = tp.jvp(la.solve, [a, b], [da[k], db[k]])
         np.testing.assert_allclose(np.asarray(jv)[k], one, rtol=1e-12)
+
+
+NESTED: dict[str, Callable[[Any], Any]] = {
+    "det": la.det,
+    "inv": lambda a: tp.sum(la.inv(a)),
+    "cholesky": lambda a: tp.sum(la.cholesky(a @ a.T + 3.0 * np.eye(3))),
+    "eigh": lambda a: tp.sum(la.eigh(a)[1] ** 2 * np.arange(9.0).reshape(3, 3)),
+    "svd": lambda a: tp.sum(la.svd(a)[0] ** 2 * np.arange(9.0).reshape(3, 3)),
+    "qr": lambda a: tp.sum(la.qr(a)[0] * np.arange(9.0).reshape(3, 3)),
+    "norm-nuc": lambda a: la.norm(a, "nuc"),
+}
+
+
+@pytest.mark.parametrize("name", list(NESTED))
+def test_reverse_over_forward_equals_the_hessian(name: str) -> None:
+    """grad of a jvp (the JVP rules recorded by a tape) gives H·d, as forward over reverse."""
+    f = NESTED[name]
+    d = RNG.standard_normal((3, 3))
+    rof = tp.grad(lambda a: tp.jvp(f, [a], [d])[1])(A)
+    h = tp.hessian(lambda v: f(v.reshape((3, 3))))(A.reshape(-1))
+    np.testing.assert_allclose(np.reshape(rof, -1), h @ d.reshape(-1), rtol=1e-7, atol=1e-9)
