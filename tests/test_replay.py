@@ -653,6 +653,7 @@ COVERAGE: dict[str, Callable[[Any], Any]] = {
     "guard": lambda x: [case(x) for case in GUARD_CASES.values()],
     "sort_order": lambda x: tp.sort(x),
     "partition_order": lambda x: tp.partition(x, 1),
+    "slogdet_sign": lambda x: tp.linalg.slogdet(tp.reshape(x, (2, 2))),
 }
 """Every row with differentiable=False, and a computation that records it."""
 
