@@ -35,6 +35,8 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _numpy as N
+from . import _products as Pr
+from . import _stats as S
 from . import _table as P
 from ._core import bind
 from ._rows import Array, Axis, Index
@@ -344,13 +346,16 @@ class Operators:
         x = self._floats("cumsum", dtype, out)
         return P.cumsum(x, None if axis is None else operator.index(axis))
 
-    cumprod = _refusal(
-        "cumprod",
-        "its derivative at zeros needs the products of the other elements, which tape does not "
-        "implement for running products. For positive values use (v.log().cumsum()).exp(); for "
-        "one product, v.prod(axis).",
-        "see the message for what to use",
-    )
+    def cumprod(
+        self,
+        axis: SupportsIndex | None = None,
+        dtype: npt.DTypeLike | None = None,
+        out: None = None,
+    ) -> Self:
+        """Running product along ``axis`` (of the flattened values by default), like
+        ``np.cumprod``; exact at zeros, to every order. See ``tp.cumprod``."""
+        x = self._floats("cumprod", dtype, out)
+        return S.cumprod(x, None if axis is None else operator.index(axis))
 
     def clip(
         self,
@@ -372,10 +377,10 @@ class Operators:
         return bind(P.ROUND, self, decimals=operator.index(decimals))
 
     def dot(self, b: Operand, out: None = None) -> Self:
-        """``np.dot(v, b)``: a product for scalars, else ``matmul``. See ``tp.dot``."""
+        """``np.dot(v, b)`` for any ranks. See ``tp.dot``."""
         _no_out("dot", out)
         this: Any = self
-        return P.dot(this, cast(Any, b))
+        return Pr.dot(this, cast(Any, b))
 
     # ----- shapes ------------------------------------------------------------------------
 
@@ -702,14 +707,14 @@ class Operators:
     sort = _refusal(
         "sort",
         "it sorts in place, and the value is immutable. Sort into a new value, differentiably: "
-        "np.take_along_axis(v, v.argsort(axis), axis), or v[v.argsort()] for one axis.",
+        "np.sort(v, axis) (tp.sort).",
         "it sorts in place",
     )
 
     partition = _refusal(
         "partition",
-        "it partitions in place, and the value is immutable. Use np.take_along_axis(v, "
-        "v.argpartition(kth, axis), axis), or v[v.argpartition(kth)] for one axis.",
+        "it partitions in place, and the value is immutable. Partition into a new value, "
+        "differentiably: np.partition(v, kth, axis) (tp.partition).",
         "it partitions in place",
     )
 

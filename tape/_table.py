@@ -1410,21 +1410,6 @@ def matmul(x: Any, y: Any) -> Any:
 
 
 @overload
-def dot(x: Var, y: Var | Value) -> Var: ...
-@overload
-def dot(x: Value, y: Var) -> Var: ...
-@overload
-def dot(x: Value, y: Value) -> Value: ...
-def dot(x: Any, y: Any) -> Any:
-    """``np.dot`` for scalars, vectors and matrices (a product for scalars, else ``matmul``)."""
-    if ndim(x) == 0 or ndim(y) == 0:
-        return x * y
-    if ndim(x) > 2 or ndim(y) > 2:
-        raise ValueError("dot: operands of more than 2 axes are not supported; use einsum")
-    return matmul(x, y)
-
-
-@overload
 def outer(x: Var, y: Var | Value) -> Var: ...
 @overload
 def outer(x: Value, y: Var) -> Var: ...
