@@ -10,9 +10,9 @@ other module imports this one, and this one imports only the row type and the fo
 of values.
 
 A *recorder* is what a tape is to the kernel: its list of records, its leaves, the arrays
-it locked, its level, state and thread. Recording is one append to that list, in
-``Recorder._append`` or, on the fast paths of ``bind1``, ``bind2`` and ``_record_simple``,
-inline.
+it locked, its level, state and thread. ``bind`` is the one way in: its fast recorder
+(``_record_fast``: one tape, plain values) and its general one (``_record``: nested tapes,
+dual numbers) both append through ``Recorder._append``, the one place a record is made.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import threading
 import warnings
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 import numpy as np
 
@@ -214,12 +214,13 @@ class Recorder:
         params: Params,
         inputs: tuple[Any, ...],
         ans: Any,
-    ) -> Var:
+    ) -> int:
+        """Append one record and return its slot: the one place a record is appended."""
         slot = len(self._records)
         if self.check_finite:
             _check_finite_value(self, slot, prim, inputs, ans)
         self._records.append((prim.index, slots, params, inputs, ans))
-        return self._var_at(slot, ans)
+        return slot
 
     def _var_at(self, slot: int, ans: Any) -> Var:
         out = _new_var(_VAR)
@@ -235,9 +236,9 @@ class Recorder:
             return self._var_at(found[1], self._records[found[1]][OUT])
         if x._slot < -1:
             _warn_outside(x)
-        leaf = self._append(INPUT, (), None, (), inner)
-        self._leaves[id(x)] = (x, leaf._slot)
-        return leaf
+        slot = self._append(INPUT, (), None, (), inner)
+        self._leaves[id(x)] = (x, slot)
+        return self._var_at(slot, inner)
 
     def _slot_of(self, x: Var) -> int:
         """The slot of ``x`` on this tape, or -1 when this tape never saw it."""
@@ -252,8 +253,7 @@ class Recorder:
         slot = self._slot_of(v)
         if slot < 0:
             slot = self._watch(v, _peel(v))._slot
-        value = self._records[slot][OUT]
-        self._records.append((row.index, (slot,), {"kind": kind}, (value,), result))
+        self._append(row, (slot,), {"kind": kind}, (self._records[slot][OUT],), result)
 
     def _name_slot(self, slot: int, name: str | None) -> None:
         if name is None:
@@ -397,8 +397,8 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
     """
     stack = _STACK.get()
     if len(stack) == 1:
-        out = _record_simple(stack[0], prim, args, params)
-        if out is not None:
+        out = _record_fast(stack[0], prim, args, params)
+        if out is not _SLOW:
             return out
     has_var = False
     dual_level = -1
@@ -430,191 +430,62 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
     return _FORWARD(prim, args, params, dual_level)
 
 
-def bind1(prim: Primitive, x: Any) -> Any:
-    """``bind(prim, x)`` with the most common case written out: a Var of the one active
-    tape holding a plain value (no tuple packing, no loop). Everything else goes to bind."""
-    tx = type(x)
-    if tx is float:  # plain values (as in a sweep): compute, nothing to record
-        try:
-            ans = prim.impl(x)
-        except Exception:
-            return call(prim, (x,), {})  # which raises it with the shapes named
-        return ans if type(ans) is float else canonical(prim, ans)
-    if tx is np.ndarray:
-        return call(prim, (x,), {})
-    stack = _STACK.get()
-    if len(stack) != 1 or tx is not _VAR:
-        return bind(prim, x)
-    tape = stack[0]
-    xv = x._value
-    txv = type(xv)
-    if x._tape is not tape or (txv is not float and txv is not np.ndarray):
-        return bind(prim, x)
-    if tape._state != "active" or tape._thread != _get_ident():
-        return bind(prim, x)
-    try:
-        ans = prim.impl(xv)
-    except Exception:
-        return bind(prim, x)  # which raises it with the shapes named
-    if type(ans) is not float and (
-        type(ans) is not np.ndarray or ans.ndim == 0 or ans.dtype.kind != "f"
-    ):
-        ans = canonical(prim, ans)
-    records = tape._records
-    slot = len(records)
-    if tape.check_finite:
-        _check_finite_value(tape, slot, prim, (xv,), ans)
-    records.append((prim.index, (x._slot,), None, (xv,), ans))
-    out = _new_var(_VAR)
-    out._value = ans
-    out._tape = tape
-    out._slot = slot
-    return out
+class _Slow:
+    """The fast recorder's answer when the general path must take over."""
 
 
-def bind2(prim: Primitive, x: Any, y: Any) -> Any:
-    """``bind(prim, x, y)`` with the most common case written out: inputs that are Vars of
-    the one active tape, leaves (Vars on no tape, as parameters are), Python numbers or
-    arrays. Everything else goes to bind."""
-    tx = type(x)
-    ty = type(y)
-    if tx is float and ty is float:  # plain values (as in a sweep): nothing to record
-        try:
-            ans = prim.impl(x, y)
-        except Exception:
-            return call(prim, (x, y), {})  # which raises it with the shapes named
-        return ans if type(ans) is float else canonical(prim, ans)
-    if (tx is np.ndarray or tx is float) and (ty is np.ndarray or ty is float):
-        return call(prim, (x, y), {})
-    stack = _STACK.get()
-    if len(stack) != 1:
-        return bind(prim, x, y)
-    tape = stack[0]
-    # each input: its value, and its slot (-1 a constant, -2 a leaf new to this tape). The
-    # two inputs' blocks are the same code written twice on purpose: a helper function
-    # called per input would cost this, the hottest path of recording, a call each.
-    if tx is _VAR:
-        if x._tape is tape:
-            xv, sx = x._value, x._slot
-        elif x._tape is None:
-            found = tape._leaves.get(id(x))
-            if found is not None and found[0] is x:
-                sx = found[1]
-                xv = tape._records[sx][OUT]
-            else:
-                xv, sx = x._value, -2
-        else:
-            return bind(prim, x, y)
-    elif tx is float or tx is int or tx is np.ndarray:
-        xv, sx = (x if tx is np.ndarray else float(x)), -1
-    else:
-        return bind(prim, x, y)
-    if ty is _VAR:
-        if y._tape is tape:
-            yv, sy = y._value, y._slot
-        elif y._tape is None:
-            found = tape._leaves.get(id(y))
-            if found is not None and found[0] is y:
-                sy = found[1]
-                yv = tape._records[sy][OUT]
-            else:
-                yv, sy = y._value, -2
-        else:
-            return bind(prim, x, y)
-    elif ty is float or ty is int or ty is np.ndarray:
-        yv, sy = (y if ty is np.ndarray else float(y)), -1
-    else:
-        return bind(prim, x, y)
-    txv = type(xv)
-    tyv = type(yv)
-    if (
-        (sx == -1 and sy == -1)
-        or (txv is not float and txv is not np.ndarray)
-        or (tyv is not float and tyv is not np.ndarray)
-        or tape._state != "active"
-        or tape._thread != _get_ident()
-    ):
-        return bind(prim, x, y)
-    try:
-        ans = prim.impl(xv, yv)
-    except Exception:
-        return bind(prim, x, y)  # which raises it with the shapes named
-    if type(ans) is not float and (
-        type(ans) is not np.ndarray
-        or ans.ndim == 0
-        or ans.dtype.kind != "f"
-        or not prim.differentiable
-    ):
-        ans = canonical(prim, ans)
-    # computed without error: now register new leaves and lock array constants
-    records = tape._records
-    if sx == -2:
-        if x._slot < -1:
-            _warn_outside(x)
-        sx = len(records)
-        records.append((INPUT.index, (), None, (), xv))
-        tape._leaves[id(x)] = (x, sx)
-    if sy == -2:
-        if y is x:
-            sy = sx
-        else:
-            if y._slot < -1:
-                _warn_outside(y)
-            sy = len(records)
-            records.append((INPUT.index, (), None, (), yv))
-            tape._leaves[id(y)] = (y, sy)
-    if sx == -1 and txv is np.ndarray and (xv.flags.writeable or id(xv) in _LOCKS):
-        tape._locked.extend(_lock(xv))
-    if sy == -1 and tyv is np.ndarray and (yv.flags.writeable or id(yv) in _LOCKS):
-        tape._locked.extend(_lock(yv))
-    slot = len(records)
-    if tape.check_finite:
-        _check_finite_value(tape, slot, prim, (xv, yv), ans)
-    records.append((prim.index, (sx, sy), None, (xv, yv), ans))
-    out = _new_var(_VAR)
-    out._value = ans
-    out._tape = tape
-    out._slot = slot
-    return out
+_SLOW: Final = _Slow()
 
 
-def _record_simple(
+def _record_fast(
     tape: Recorder, prim: Primitive, args: tuple[Any, ...], params: dict[str, Any]
-) -> Var | None:
-    """The common case, kept short: one active tape, inputs that are its own Vars holding
-    plain values, or Python numbers. Anything else (leaves, arrays as constants, nesting,
-    dual numbers, errors) returns None and takes the general path."""
+) -> Any:
+    """The common case of recording, kept short: one active tape of this thread; inputs that
+    are its own Vars, leaves (Vars on no tape, as parameters are), Python numbers or arrays,
+    all holding plain values. Anything else (nesting, dual numbers, errors, no recorded
+    input) returns ``_SLOW`` and takes the general path, which raises errors with the
+    shapes named."""
     if tape._state != "active" or tape._thread != _get_ident():
-        return None
-    slots = []
-    inputs = []
+        return _SLOW
+    slots: list[int] = []
+    inputs: list[Any] = []
+    leaves: list[tuple[int, Var]] | None = None
     recorded = False
     for a in args:
         t = type(a)
         if t is _VAR:
-            if a._tape is not tape:
-                return None
-            v = a._value
+            if a._tape is tape:
+                v, s = a._value, a._slot
+            elif a._tape is None:  # a leaf: its slot, or a new one once the op succeeds
+                found = tape._leaves.get(id(a))
+                if found is not None and found[0] is a:
+                    s = found[1]
+                    v = tape._records[s][OUT]
+                else:
+                    v, s = a._value, -2
+                    if leaves is None:
+                        leaves = []
+                    leaves.append((len(slots), a))
+            else:
+                return _SLOW
             tv = type(v)
             if tv is not float and tv is not np.ndarray:
-                return None
-            slots.append(a._slot)
-            inputs.append(v)
+                return _SLOW
             recorded = True
-        elif t is float:
-            slots.append(-1)
-            inputs.append(a)
+        elif t is float or t is np.ndarray:
+            v, s = a, -1
         elif t is int:
-            slots.append(-1)
-            inputs.append(float(a))
+            v, s = float(a), -1
         else:
-            return None
+            return _SLOW
+        slots.append(s)
+        inputs.append(v)
     if not recorded:
-        return None
+        return _SLOW
     try:
         ans = prim.impl(*inputs, **params) if params else prim.impl(*inputs)
     except Exception:
-        return None  # the general path raises it, with the shapes named
+        return _SLOW
     if type(ans) is not float and (
         type(ans) is not np.ndarray
         or ans.dtype.kind != "f"
@@ -622,16 +493,27 @@ def _record_simple(
         or not prim.differentiable
     ):
         ans = canonical(prim, ans)  # Python floats for scalars, booleans checked
-    # (a recorded array is a fresh result no one else holds; Var.value freezes it when it
-    # hands it out, so nothing can write into what the tape saved)
-    slot = len(tape._records)
-    if tape.check_finite:
-        _check_finite_value(tape, slot, prim, tuple(inputs), ans)
-    tape._records.append((prim.index, tuple(slots), params or None, tuple(inputs), ans))
+    # computed without error: now register new leaves and lock saved array constants (a
+    # recorded result is a fresh array no one else holds; Var.value freezes it when handed out)
+    if leaves is not None:
+        for k, leaf in leaves:
+            found = tape._leaves.get(id(leaf))
+            if found is not None and found[0] is leaf:  # (the same leaf twice: x * x)
+                slots[k] = found[1]
+                continue
+            if leaf._slot < -1:
+                _warn_outside(leaf)
+            slots[k] = tape._append(INPUT, (), None, (), inputs[k])
+            tape._leaves[id(leaf)] = (leaf, slots[k])
+    for k, s in enumerate(slots):
+        if s == -1:
+            v = inputs[k]
+            if type(v) is np.ndarray and (v.flags.writeable or id(v) in _LOCKS):
+                tape._locked.extend(_lock(v))
     out = _new_var(_VAR)
     out._value = ans
     out._tape = tape
-    out._slot = slot
+    out._slot = tape._append(prim, tuple(slots), params or None, tuple(inputs), ans)
     return out
 
 
@@ -679,7 +561,7 @@ def _record(
             if type(d) is np.ndarray and (d.flags.writeable or id(d) in _LOCKS):
                 tape._locked.extend(_lock(d))  # saved: a later in-place write would be silent
             inputs.append(d)
-    return tape._append(prim, tuple(slots), params or None, tuple(inputs), ans)
+    return tape._var_at(tape._append(prim, tuple(slots), params or None, tuple(inputs), ans), ans)
 
 
 def _check_finite_value(

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _arrays, _linalg, _products, _stats
 from . import _table as T
-from ._core import bind
+from ._core import bind, is_dual, is_var
 from ._rows import Primitive
 
 # ----- NumPy protocols ---------------------------------------------------------------------------
@@ -59,6 +59,15 @@ UFUNCS: dict[np.ufunc, Primitive] = {
     np.logaddexp2: T.LOGADDEXP2,
     np.arctan2: T.ARCTAN2,
     np.hypot: T.HYPOT,
+    np.remainder: T.REMAINDER,  # also np.mod, the same ufunc
+    np.fmod: T.FMOD,
+    np.fmax: T.FMAX,
+    np.fmin: T.FMIN,
+    np.heaviside: T.HEAVISIDE,
+    np.floor: T.FLOOR,
+    np.ceil: T.CEIL,
+    np.trunc: T.TRUNC,
+    np.rint: T.RINT,
     np.tanh: T.TANH,
     np.sqrt: T.SQRT,
     np.square: T.SQUARE,
@@ -67,6 +76,11 @@ UFUNCS: dict[np.ufunc, Primitive] = {
     np.matmul: T.MATMUL,
 }
 """NumPy ufuncs that reach a primitive when called on a Var."""
+
+UFUNC_FUNCTIONS: dict[np.ufunc, Callable[..., Any]] = {
+    np.float_power: T.float_power,
+}
+"""NumPy ufuncs that reach one of tape's functions (not one row) when called on a Var."""
 
 IDENTITY_UFUNCS: frozenset[np.ufunc] = frozenset({np.positive, np.conjugate})
 """Ufuncs that are the identity on real values: they give their input back."""
@@ -107,6 +121,8 @@ def array_ufunc(
         row = UFUNCS.get(ufunc)
         if row is not None:
             return bind(row, *inputs)
+        if ufunc in UFUNC_FUNCTIONS:
+            return UFUNC_FUNCTIONS[ufunc](*inputs)
         if ufunc in T.COMPARISON_ROWS:
             return T.compare(T.COMPARISON_ROWS[ufunc], *inputs)
         if ufunc in IDENTITY_UFUNCS:
@@ -150,6 +166,106 @@ def _np_size(a: Any, axis: int | None = None) -> int:
     return int(math.prod(T._shape_of(a))) if axis is None else T._shape_of(a)[axis]
 
 
+def _plain_or_var(v: Any) -> Any:
+    """A tape value as it is, anything else as a NumPy array (lists of numbers, scalars)."""
+    return v if is_var(v) or is_dual(v) else np.asarray(v)
+
+
+def _isclose(
+    a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Any:
+    """``np.isclose`` over recorded comparisons (|a − b| ≤ atol + rtol·|b|, equal infinities
+    close, nan close to nan only with ``equal_nan``): on a tape each step is a boolean
+    record, so a replay recomputes the mask."""
+    a, b = _plain_or_var(a), _plain_or_var(b)
+    with np.errstate(invalid="ignore"):  # inf − inf in the tolerance test; the equality covers it
+        near = T.abs(T.subtract(a, b)) <= atol + rtol * T.abs(b)
+        close = (a == b) | (T.isfinite(a) & T.isfinite(b) & near)
+    if equal_nan:
+        close = close | (T.isnan(a) & T.isnan(b))
+    return close
+
+
+def _allclose(
+    a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> bool:
+    """``np.allclose``: a Python bool (a guard while a tape records)."""
+    close = _isclose(a, b, rtol, atol, equal_nan)
+    return bool(close.all() if is_var(close) else np.all(close))
+
+
+def _count_nonzero(a: Any, axis: Any = None, *, keepdims: bool = False) -> Any:
+    """``np.count_nonzero``: plain counts (a guard while a tape records)."""
+    axis = tuple(axis) if isinstance(axis, list) else axis
+    if is_var(a):
+        n = T.leave(a, "count_nonzero", axis=axis, keepdims=keepdims)
+    else:
+        n = np.count_nonzero(T.plain(a), axis=axis, keepdims=keepdims)
+    return int(n) if np.ndim(n) == 0 else n  # NumPy's int for a count of everything
+
+
+def _searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> Any:
+    """``np.searchsorted`` of a 1-D ``a``: for each v, how many elements of ``a`` lie below
+    it (``side="left"``) or at most at it (``"right"``): counts of recorded comparisons,
+    so a replay where an element moves across a v raises."""
+    if side not in ("left", "right"):
+        raise ValueError(f"searchsorted: side must be 'left' or 'right', not {side!r}")
+    if len(T._shape_of(a)) != 1:
+        raise ValueError("searchsorted: a must be 1-D, as in np.searchsorted")
+    if sorter is not None:
+        a = T.take(a, np.asarray(sorter))
+    v = _plain_or_var(v)
+    column = T.expand_dims(v, -1)
+    below = (a < column) if side == "left" else (a <= column)
+    counts = _count_nonzero(below, axis=-1)
+    return counts if np.ndim(counts) else np.intp(counts)
+
+
+def _like(fill: float) -> Callable[..., Any]:
+    """``np.zeros_like`` and its kin: a plain array of the value's shape (a constant)."""
+
+    def like(
+        a: Any,
+        dtype: Any = None,
+        order: str = "K",
+        subok: bool = True,
+        shape: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        shape = T._shape_of(a) if shape is None else shape
+        dtype = T.plain(a).dtype if dtype is None and not isinstance(T.plain(a), float) else dtype
+        return np.full(shape, fill, dtype=dtype or np.float64)
+
+    return like
+
+
+def _full_like(
+    a: Any,
+    fill_value: Any,
+    dtype: Any = None,
+    order: str = "K",
+    subok: bool = True,
+    shape: Any = None,
+    **kwargs: Any,
+) -> Any:
+    """``np.full_like``: a constant, or ``fill_value`` broadcast when it is a tape value
+    (then its derivative flows)."""
+    shape = T._shape_of(a) if shape is None else shape
+    if is_var(fill_value) or is_dual(fill_value):
+        return T.broadcast_to(fill_value, shape)
+    return np.full(shape, fill_value, dtype=dtype or np.float64)
+
+
+def _where(condition: Any, *xy: Any) -> Any:
+    """``np.where``: with x and y, tape's differentiable ``where``; with the condition
+    alone, its indices (``nonzero``, a guard while a tape records)."""
+    if not xy:
+        return condition.nonzero() if is_var(condition) else np.nonzero(T.plain(condition))
+    if len(xy) != 2:
+        raise TypeError("where takes a condition alone, or a condition, x and y")
+    return T.where(condition, *xy)
+
+
 DIFFERENTIABLE_FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.sum: _method("sum"),
     np.mean: _method("mean"),
@@ -161,11 +277,7 @@ DIFFERENTIABLE_FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.var: _method("var"),
     np.std: _method("std"),
     np.cumsum: _method("cumsum"),
-    np.dot: T.dot,
     np.outer: T.outer,
-    np.einsum: T.einsum,
-    np.reshape: T.reshape,
-    np.ravel: _method("ravel"),
     np.transpose: T.transpose,
     np.permute_dims: T.transpose,
     np.matrix_transpose: lambda x: T.swapaxes(x, -1, -2),
@@ -173,19 +285,17 @@ DIFFERENTIABLE_FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
     np.expand_dims: T.expand_dims,
     np.squeeze: T.squeeze,
     np.broadcast_to: T.broadcast_to,
-    np.concatenate: T.concatenate,
-    np.concat: T.concatenate,
-    np.stack: T.stack,
-    np.split: T.split,
     np.flip: T.flip,
-    np.where: T.where,
+    np.where: _where,
+    np.sinc: T.sinc,
+    np.fix: lambda x, out=None: T.trunc(x),
+    np.nan_to_num: T.nan_to_num,
     np.clip: _np_clip,
     np.round: _method("round"),
     np.around: _method("round"),
     np.diagonal: _method("diagonal"),
     np.trace: _method("trace"),
     np.take: _method("take"),
-    np.take_along_axis: T.take_along_axis,
     np.repeat: _method("repeat"),
     np.compress: _np_compress,
     np.copy: lambda a, order="K", subok=False: a.copy(),
@@ -199,7 +309,16 @@ DIFFERENTIABLE_FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
 """NumPy functions with a derivative rule: called on a Var (or Dual), each reaches tape's
 function or method of the same name and is recorded."""
 
+
 PLAIN_FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
+    np.isclose: _isclose,
+    np.allclose: _allclose,
+    np.count_nonzero: _count_nonzero,
+    np.searchsorted: _searchsorted,
+    np.zeros_like: _like(0.0),
+    np.ones_like: _like(1.0),
+    np.empty_like: _like(0.0),
+    np.full_like: _full_like,
     np.shape: T._shape_of,
     np.ndim: T.ndim,
     np.size: _np_size,
@@ -226,7 +345,7 @@ FUNCTIONS: dict[Callable[..., Any], Callable[..., Any]] = {
 """Every NumPy function that works on a Var or Dual."""
 
 SUPPORTED_UFUNCS: tuple[str, ...] = tuple(
-    sorted({numpy_name(u) for u in UFUNCS} | {numpy_name(u) for u in IDENTITY_UFUNCS})
+    sorted({numpy_name(u) for u in [*UFUNCS, *UFUNC_FUNCTIONS, *IDENTITY_UFUNCS]})
 )
 SUPPORTED_FUNCTIONS: tuple[str, ...] = tuple(
     sorted({numpy_name(f) for f in DIFFERENTIABLE_FUNCTIONS})

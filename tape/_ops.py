@@ -35,8 +35,10 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _numpy as N
+from . import _products as Pr
+from . import _stats as S
 from . import _table as P
-from ._core import bind, bind1, bind2
+from ._core import bind
 from ._rows import Array, Axis, Index
 
 if TYPE_CHECKING:
@@ -130,58 +132,83 @@ class Operators:
         raise TypeError("a Var cannot be used as an index; use int(v) to leave the tape")
 
     def __array__(self, dtype: object = None, copy: object = None) -> Array:
+        kind = type(self).__name__
         raise TypeError(
-            "a Var was converted to a NumPy array, which would drop it from the tape. "
-            "Use tp.* functions or NumPy functions that tape supports, or v.value to leave "
-            "the tape on purpose."
+            f"a {kind} was converted to a NumPy array, which would drop its derivative. "
+            f"This happens when NumPy is handed a list or tuple holding {kind}s "
+            f"(np.array([v1, v2]), np.mean([v1, v2]), np.r_[v1, v2]): NumPy converts the list "
+            f"before tape can see it. Stack them first, tp.array([v1, v2]) (or tp.stack, "
+            f"tp.concatenate), and call the function on the result. Otherwise use tp.* "
+            f"functions or the NumPy functions tape supports (tp.SUPPORTED_NUMPY), or "
+            f"v.value to leave the tape on purpose."
         )
 
     # ----- operators ---------------------------------------------------------------------
 
     def __add__(self, other: Operand) -> Self:
-        return bind2(P.ADD, self, other)
+        return bind(P.ADD, self, other)
 
     def __radd__(self, other: Operand) -> Self:
-        return bind2(P.ADD, other, self)
+        return bind(P.ADD, other, self)
 
     def __sub__(self, other: Operand) -> Self:
-        return bind2(P.SUB, self, other)
+        return bind(P.SUB, self, other)
 
     def __rsub__(self, other: Operand) -> Self:
-        return bind2(P.SUB, other, self)
+        return bind(P.SUB, other, self)
 
     def __mul__(self, other: Operand) -> Self:
-        return bind2(P.MUL, self, other)
+        return bind(P.MUL, self, other)
 
     def __rmul__(self, other: Operand) -> Self:
-        return bind2(P.MUL, other, self)
+        return bind(P.MUL, other, self)
 
     def __truediv__(self, other: Operand) -> Self:
-        return bind2(P.DIV, self, other)
+        return bind(P.DIV, self, other)
 
     def __rtruediv__(self, other: Operand) -> Self:
-        return bind2(P.DIV, other, self)
+        return bind(P.DIV, other, self)
+
+    def __mod__(self, other: Operand) -> Self:
+        """``self % other``: ``np.remainder`` (the divisor's sign, as Python's ``%``)."""
+        return bind(P.REMAINDER, self, other)
+
+    def __rmod__(self, other: Operand) -> Self:
+        return bind(P.REMAINDER, other, self)
+
+    def __floordiv__(self, other: Operand) -> Self:
+        """``self // other``: floor(self / other), a step function (derivative 0)."""
+        return bind(P.FLOOR, bind(P.DIV, self, other))
+
+    def __rfloordiv__(self, other: Operand) -> Self:
+        return bind(P.FLOOR, bind(P.DIV, other, self))
+
+    def __divmod__(self, other: Operand) -> tuple[Self, Self]:
+        return self // other, self % other
+
+    def __rdivmod__(self, other: Operand) -> tuple[Self, Self]:
+        return self.__rfloordiv__(other), self.__rmod__(other)
 
     def __pow__(self, other: Operand) -> Self:
-        return bind2(P.POW, self, other)
+        return bind(P.POW, self, other)
 
     def __rpow__(self, other: Operand) -> Self:
-        return bind2(P.POW, other, self)
+        return bind(P.POW, other, self)
 
     def __matmul__(self, other: Var | Array) -> Self:
-        return bind2(P.MATMUL, self, other)
+        return bind(P.MATMUL, self, other)
 
     def __rmatmul__(self, other: Var | Array) -> Self:
-        return bind2(P.MATMUL, other, self)
+        return bind(P.MATMUL, other, self)
 
     def __neg__(self) -> Self:
-        return bind1(P.NEG, self)
+        return bind(P.NEG, self)
 
     def __pos__(self) -> Self:
         return self
 
     def __abs__(self) -> Self:
-        return bind1(P.ABS, self)
+        return bind(P.ABS, self)
 
     def __and__(self, other: Operand | bool) -> Any:
         return P.compare(P.LOGICAL_AND, self, other)
@@ -319,13 +346,16 @@ class Operators:
         x = self._floats("cumsum", dtype, out)
         return P.cumsum(x, None if axis is None else operator.index(axis))
 
-    cumprod = _refusal(
-        "cumprod",
-        "its derivative at zeros needs the products of the other elements, which tape does not "
-        "implement for running products. For positive values use (v.log().cumsum()).exp(); for "
-        "one product, v.prod(axis).",
-        "see the message for what to use",
-    )
+    def cumprod(
+        self,
+        axis: SupportsIndex | None = None,
+        dtype: npt.DTypeLike | None = None,
+        out: None = None,
+    ) -> Self:
+        """Running product along ``axis`` (of the flattened values by default), like
+        ``np.cumprod``; exact at zeros, to every order. See ``tp.cumprod``."""
+        x = self._floats("cumprod", dtype, out)
+        return S.cumprod(x, None if axis is None else operator.index(axis))
 
     def clip(
         self,
@@ -347,10 +377,10 @@ class Operators:
         return bind(P.ROUND, self, decimals=operator.index(decimals))
 
     def dot(self, b: Operand, out: None = None) -> Self:
-        """``np.dot(v, b)``: a product for scalars, else ``matmul``. See ``tp.dot``."""
+        """``np.dot(v, b)`` for any ranks. See ``tp.dot``."""
         _no_out("dot", out)
         this: Any = self
-        return P.dot(this, cast(Any, b))
+        return Pr.dot(this, cast(Any, b))
 
     # ----- shapes ------------------------------------------------------------------------
 
@@ -677,14 +707,14 @@ class Operators:
     sort = _refusal(
         "sort",
         "it sorts in place, and the value is immutable. Sort into a new value, differentiably: "
-        "np.take_along_axis(v, v.argsort(axis), axis), or v[v.argsort()] for one axis.",
+        "np.sort(v, axis) (tp.sort).",
         "it sorts in place",
     )
 
     partition = _refusal(
         "partition",
-        "it partitions in place, and the value is immutable. Use np.take_along_axis(v, "
-        "v.argpartition(kth, axis), axis), or v[v.argpartition(kth)] for one axis.",
+        "it partitions in place, and the value is immutable. Partition into a new value, "
+        "differentiably: np.partition(v, kth, axis) (tp.partition).",
         "it partitions in place",
     )
 
@@ -812,31 +842,31 @@ class Operators:
 
     def exp(self) -> Self:
         """Elementwise e**v."""
-        return bind1(P.EXP, self)
+        return bind(P.EXP, self)
 
     def log(self) -> Self:
         """Elementwise natural logarithm."""
-        return bind1(P.LOG, self)
+        return bind(P.LOG, self)
 
     def tanh(self) -> Self:
         """Elementwise hyperbolic tangent."""
-        return bind1(P.TANH, self)
+        return bind(P.TANH, self)
 
     def relu(self) -> Self:
         """Elementwise max(v, 0); the gradient at 0 is 0."""
-        return bind1(P.RELU, self)
+        return bind(P.RELU, self)
 
     def sigmoid(self) -> Self:
         """Elementwise logistic function 1 / (1 + e**-v), computed stably."""
-        return bind1(P.SIGMOID, self)
+        return bind(P.SIGMOID, self)
 
     def sqrt(self) -> Self:
         """Elementwise square root."""
-        return bind1(P.SQRT, self)
+        return bind(P.SQRT, self)
 
     def abs(self) -> Self:
         """Elementwise absolute value; the gradient at 0 is 0."""
-        return bind1(P.ABS, self)
+        return bind(P.ABS, self)
 
     # ----- NumPy protocols ---------------------------------------------------------------
 

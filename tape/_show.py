@@ -65,12 +65,12 @@ def table(
     """The Wengert table's header and its rows as text cells, inputs first: each row is
     (slot, [name, operation, value, tangent v̇?, adjoint v̄?]). Shared by print and HTML."""
     names = textbook_names(records, labels)
-    rows = [(ROWS[r[0]], *r[1:]) for r in records]  # the rows themselves, for reading
-    leaves = [i for i, r in enumerate(rows) if r[0].name == "input" and not r[1]]
+    leaves = [i for i, r in enumerate(records) if ROWS[r[PRIM]].name == "input" and not r[SLOTS]]
     first = set(leaves)
     out = []
-    for i in leaves + [i for i in range(len(rows)) if i not in first]:
-        prim, slots, params, inputs, ans = rows[i]
+    for i in leaves + [i for i in range(len(records)) if i not in first]:
+        p, slots, params, inputs, ans = records[i]
+        prim = ROWS[p]
         if i in first:
             expr = "input" if labels and i in labels else f"x{subscript(leaves.index(i) + 1)}"
         else:

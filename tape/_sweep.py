@@ -87,7 +87,11 @@ def sweep(
             if ct is None:
                 continue
             if broadcasts and type(ct) is not float:
-                ct = unbroadcast(ct, inputs[k])
+                like = inputs[k]
+                if type(ct) is not np.ndarray or type(like) is not np.ndarray:
+                    ct = unbroadcast(ct, like)
+                elif ct.shape != like.shape:  # plain arrays (the common case), inline
+                    ct = canonical(P.SUM_TO, P._sum_to_impl(ct, like.shape))
             if check_finite and not np.all(np.isfinite(_plain(ct))):
                 raise FloatingPointError(
                     f"the reverse sweep got a non-finite adjoint at record {i} ({prim.name}; "

@@ -34,8 +34,6 @@ from ._core import (
     _STACK,
     _plain,
     bind,
-    bind1,
-    bind2,
     is_dual,
     is_var,
     new_leaf,
@@ -116,8 +114,10 @@ def _unreduce(g: Any, x: Any, axis: Axis, keepdims: bool) -> Any:
     xs = _shape_of(x)
     if xs == ():
         return g
-    if type(g) is float:  # plain, a full reduction's cotangent
-        return np.full(xs, g)
+    if type(g) is float:  # plain, a full reduction's cotangent (np.full, without its layers)
+        out = np.empty(xs)
+        out.fill(g)
+        return out
     ks = _keep_shape(xs, axis)
     if type(g) is np.ndarray:  # plain: fill a new array (np.broadcast_to costs 3× as much)
         out = np.empty(xs, dtype=g.dtype)
@@ -214,7 +214,7 @@ class AlongAxis(Protocol):
 
 def _unary(row: Primitive, doc: str) -> Unary:
     def f(x: Any) -> Any:
-        return bind1(row, x)
+        return bind(row, x)
 
     f.__name__ = f.__qualname__ = row.name
     f.__doc__ = doc
@@ -223,7 +223,7 @@ def _unary(row: Primitive, doc: str) -> Unary:
 
 def _binary(row: Primitive, name: str, doc: str) -> Binary:
     def f(x: Any, y: Any) -> Any:
-        return bind2(row, x, y)
+        return bind(row, x, y)
 
     f.__name__ = f.__qualname__ = name
     f.__doc__ = doc
@@ -594,6 +594,37 @@ deg2rad: Unary = _unary(DEG2RAD, "Degrees to radians, elementwise (np.radians to
 rad2deg: Unary = _unary(RAD2DEG, "Radians to degrees, elementwise (np.degrees too).")
 
 
+def _sinc_float(x: float) -> float:
+    return 1.0 if x == 0.0 else math.sin(math.pi * x) / (math.pi * x)
+
+
+def _sinc_partial(t: Any, ans: Any, x: Any) -> Any:
+    """t·sinc′(x) = t·(cos πx − sinc x)/x, and 0 at x = 0 (sinc is even there)."""
+    at_zero = plain(x) == 0.0
+    safe = where(at_zero, 1.0, x)  # the safe-where pattern: no 0/0 on either branch
+    return t * where(at_zero, 0.0, divide(cos(math.pi * x) - ans, safe))
+
+
+SINC = _unary_row("sinc", _sinc_float, np.sinc, _sinc_partial)
+sinc: Unary = _unary(SINC, "The normalised sinc, sin(πx)/(πx), elementwise (1 at 0).")
+
+
+def _step_row(name: str, math_fn: Callable[[float], float], np_fn: Callable[..., Any]) -> Primitive:
+    """A step function: NumPy's values, derivative 0 everywhere (steps included)."""
+    return _unary_row(name, lambda x: float(math_fn(x)), np_fn, None)
+
+
+FLOOR = _step_row("floor", math.floor, np.floor)
+CEIL = _step_row("ceil", math.ceil, np.ceil)
+TRUNC = _step_row("trunc", math.trunc, np.trunc)
+RINT = _step_row("rint", builtins.round, np.rint)  # Python's round() of a float halves to even
+_STEP = " A step function: its derivative is 0 everywhere, steps included (PyTorch, JAX)."
+floor: Unary = _unary(FLOOR, "The largest integer ≤ x, elementwise, as floats." + _STEP)
+ceil: Unary = _unary(CEIL, "The smallest integer ≥ x, elementwise, as floats." + _STEP)
+trunc: Unary = _unary(TRUNC, "x rounded towards 0, elementwise, as floats." + _STEP)
+rint: Unary = _unary(RINT, "x rounded to the nearest integer (halves to even)." + _STEP)
+
+
 def _float_or_np(math_fn: Callable[[float, float], float], np_fn: Callable[..., Any]) -> Any:
     def impl(x: Any, y: Any) -> Any:
         if type(x) is float and type(y) is float:
@@ -657,6 +688,131 @@ arctan2: Binary = _binary(
     ARCTAN2, "arctan2", "The angle of the point (x2, x1): arctan(x1 / x2) in the right quadrant."
 )
 hypot: Binary = _binary(HYPOT, "hypot", "sqrt(x**2 + y**2), elementwise, with broadcasting.")
+
+
+def _python_mod(x: float, y: float) -> float:
+    try:
+        return x % y  # Python's float % takes the divisor's sign, as np.remainder does
+    except ZeroDivisionError:
+        return _float_fallback(np.remainder, x, y)
+
+
+def _fmod(x: float, y: float) -> float:
+    try:
+        return math.fmod(x, y)  # C's fmod: the dividend's sign
+    except ValueError:
+        return _float_fallback(np.fmod, x, y)
+
+
+def _quotient(rounding: Callable[..., Any], x: Any, y: Any) -> Any:
+    """The rounded quotient floor(x/y) or trunc(x/y), a plain value (a step function)."""
+    q = rounding(np.divide(plain(x), plain(y)))
+    return float(q) if isinstance(q, np.floating) else q
+
+
+REMAINDER = register(
+    elementwise(
+        "remainder",
+        impl=_float_or_np(_python_mod, np.remainder),
+        partials=(
+            lambda t, ans, x, y: t,
+            lambda t, ans, x, y: -(t * _quotient(np.floor, x, y)),
+        ),
+        notation="{0} mod {1}",
+    )
+)
+FMOD = register(
+    elementwise(
+        "fmod",
+        impl=_float_or_np(_fmod, np.fmod),
+        partials=(
+            lambda t, ans, x, y: t,
+            lambda t, ans, x, y: -(t * _quotient(np.trunc, x, y)),
+        ),
+        notation="fmod({0}, {1})",
+    )
+)
+remainder: Binary = _binary(
+    REMAINDER,
+    "remainder",
+    "x − floor(x/y)·y, with the divisor's sign (np.remainder, np.mod, Python's %). "
+    "∂/∂x = 1 and ∂/∂y = −floor(x/y), between the jumps at multiples of y.",
+)
+mod: Binary = remainder
+fmod: Binary = _binary(
+    FMOD,
+    "fmod",
+    "x − trunc(x/y)·y, with the dividend's sign (C's fmod). ∂/∂x = 1 and "
+    "∂/∂y = −trunc(x/y), between the jumps at multiples of y.",
+)
+
+
+def _fmax_weight(x: Any, y: Any) -> Any:
+    """Share of the gradient that goes to x in fmax(x, y): as in maximum, but a nan loses
+    to a number (x gets it all where y is nan, nothing where only x is)."""
+    x, y = plain(x), plain(y)
+    if type(x) is float and type(y) is float:
+        return 1.0 if math.isnan(y) else 0.0 if math.isnan(x) else _maximum_weight(x, y)
+    return np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, _maximum_weight(x, y)))
+
+
+def _fmin_weight(x: Any, y: Any) -> Any:
+    """fmin's share for x: fmax's with the comparison turned round."""
+    x, y = plain(x), plain(y)
+    if type(x) is float and type(y) is float:
+        return 1.0 if math.isnan(y) else 0.0 if math.isnan(x) else _maximum_weight(y, x)
+    return np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, _maximum_weight(y, x)))
+
+
+FMAX = register(
+    elementwise(
+        "fmax",
+        impl=_float_or_np(lambda x, y: float(np.fmax(x, y)), np.fmax),
+        partials=(
+            lambda t, ans, x, y: t * _fmax_weight(x, y),
+            lambda t, ans, x, y: t * _fmax_weight(y, x),
+        ),
+        notation="fmax({0}, {1})",
+    )
+)
+FMIN = register(
+    elementwise(
+        "fmin",
+        impl=_float_or_np(lambda x, y: float(np.fmin(x, y)), np.fmin),
+        partials=(
+            lambda t, ans, x, y: t * _fmin_weight(x, y),
+            lambda t, ans, x, y: t * _fmin_weight(y, x),
+        ),
+        notation="fmin({0}, {1})",
+    )
+)
+fmax: Binary = _binary(
+    FMAX,
+    "fmax",
+    "Elementwise maximum that ignores nan (a nan loses to a number), with broadcasting. "
+    "At a tie each input gets half the gradient, as in maximum.",
+)
+fmin: Binary = _binary(
+    FMIN,
+    "fmin",
+    "Elementwise minimum that ignores nan (a nan loses to a number), with broadcasting. "
+    "At a tie each input gets half the gradient, as in minimum.",
+)
+
+HEAVISIDE = register(
+    elementwise(
+        "heaviside",
+        impl=_float_or_np(lambda x, y: float(np.heaviside(x, y)), np.heaviside),
+        partials=(None, None),
+        notation="heaviside({0}, {1})",
+    )
+)
+heaviside: Binary = _binary(
+    HEAVISIDE,
+    "heaviside",
+    "The step 0 (x < 0), y (x = 0), 1 (x > 0), elementwise. Its derivative is 0 "
+    "everywhere, in both inputs.",
+)
 
 TANH = register(
     elementwise(
@@ -1250,22 +1406,7 @@ def matmul(x: Array, y: Dual) -> Dual: ...
 def matmul(x: Array, y: Array) -> Array: ...
 def matmul(x: Any, y: Any) -> Any:
     """Matrix product ``x @ y`` with NumPy's rules for 1-d operands and batch broadcasting."""
-    return bind2(MATMUL, x, y)
-
-
-@overload
-def dot(x: Var, y: Var | Value) -> Var: ...
-@overload
-def dot(x: Value, y: Var) -> Var: ...
-@overload
-def dot(x: Value, y: Value) -> Value: ...
-def dot(x: Any, y: Any) -> Any:
-    """``np.dot`` for scalars, vectors and matrices (a product for scalars, else ``matmul``)."""
-    if ndim(x) == 0 or ndim(y) == 0:
-        return x * y
-    if ndim(x) > 2 or ndim(y) > 2:
-        raise ValueError("dot: operands of more than 2 axes are not supported; use einsum")
-    return matmul(x, y)
+    return bind(MATMUL, x, y)
 
 
 @overload
@@ -1651,9 +1792,11 @@ def scatter_add(g: Any, index: Index, shape: tuple[int, ...]) -> Any:
 
 
 def _norm_ax(axis: int, n: int) -> int:
-    if not -n <= axis < n:
-        raise ValueError(f"axis {axis} is out of bounds for {n} dimensions")
-    return axis % n
+    """One axis as a positive number, for rows whose axes count from the front (concatenate,
+    split): the positive spelling of ``_neg_axis``, the one axis check."""
+    if n == 0:
+        raise ValueError(f"axis {axis} is out of bounds for an array of 0 dimensions")
+    return _neg_axis(int(axis), n) + n
 
 
 def _concat_vjp(g: Any, ans: Any, *xs: Any, axis: int, argnum: int) -> Any:
@@ -1999,6 +2142,26 @@ LOGICAL_NOT = register(
     )
 )
 
+
+def _test_row(name: str, np_fn: Callable[..., Any], math_fn: Callable[[float], bool]) -> Primitive:
+    """A test of each value (isnan...): booleans, no derivative; recorded, so replay
+    recomputes it."""
+
+    def impl(x: Any) -> Any:
+        return math_fn(x) if type(x) is float else np_fn(x)
+
+    return register(
+        Primitive(
+            name, impl=impl, vjp=(None,), jvp=(None,), notation=name + " {0}", differentiable=False
+        )
+    )
+
+
+ISNAN = _test_row("isnan", np.isnan, math.isnan)
+ISINF = _test_row("isinf", np.isinf, math.isinf)
+ISFINITE = _test_row("isfinite", np.isfinite, math.isfinite)
+
+
 COMPARISON_ROWS: dict[np.ufunc, Primitive] = {
     np.less: LESS,
     np.less_equal: LESS_EQUAL,
@@ -2009,6 +2172,9 @@ COMPARISON_ROWS: dict[np.ufunc, Primitive] = {
     np.logical_and: LOGICAL_AND,
     np.logical_or: LOGICAL_OR,
     np.logical_not: LOGICAL_NOT,
+    np.isnan: ISNAN,
+    np.isinf: ISINF,
+    np.isfinite: ISFINITE,
     # `mask & v`, `mask | v` and `~v` on boolean arrays arrive as the bitwise ufuncs
     np.bitwise_and: LOGICAL_AND,
     np.bitwise_or: LOGICAL_OR,
@@ -2032,6 +2198,9 @@ LEAVING: dict[str, Callable[..., Any]] = {
         x, kth, axis=axis, kind=kind
     ),
     "nonzero": lambda x: np.stack(np.nonzero(x)),  # one array: (ndim, count)
+    "count_nonzero": lambda x, axis=None, keepdims=False: np.count_nonzero(
+        x, axis=axis, keepdims=keepdims
+    ),
     "tolist": _plain_copy,
     "item": lambda x, index=(): np.asarray(x).item(*index),
 }
@@ -2111,3 +2280,138 @@ def compare(row: Primitive, *args: Any) -> Any:
 
 def _recording() -> bool:
     return any(t._state == "active" for t in _STACK.get())
+
+
+@overload
+def isnan(x: Var) -> Var: ...
+@overload
+def isnan(x: Dual) -> npt.NDArray[np.bool_] | bool: ...
+@overload
+def isnan(x: float) -> bool: ...
+@overload
+def isnan(x: Array) -> npt.NDArray[np.bool_]: ...
+def isnan(x: Any) -> Any:
+    """Whether each value is nan: booleans, like ``np.isnan``. No derivative flows through
+    it; on a tape it is recorded (a boolean Var), so a replay recomputes it."""
+    return compare(ISNAN, x)
+
+
+@overload
+def isinf(x: Var) -> Var: ...
+@overload
+def isinf(x: Dual) -> npt.NDArray[np.bool_] | bool: ...
+@overload
+def isinf(x: float) -> bool: ...
+@overload
+def isinf(x: Array) -> npt.NDArray[np.bool_]: ...
+def isinf(x: Any) -> Any:
+    """Whether each value is ±inf, like ``np.isinf`` (recorded as ``isnan`` is)."""
+    return compare(ISINF, x)
+
+
+@overload
+def isfinite(x: Var) -> Var: ...
+@overload
+def isfinite(x: Dual) -> npt.NDArray[np.bool_] | bool: ...
+@overload
+def isfinite(x: float) -> bool: ...
+@overload
+def isfinite(x: Array) -> npt.NDArray[np.bool_]: ...
+def isfinite(x: Any) -> Any:
+    """Whether each value is finite (not nan, not ±inf), like ``np.isfinite`` (recorded as
+    ``isnan`` is)."""
+    return compare(ISFINITE, x)
+
+
+NAN_TO_NUM = register(
+    elementwise(
+        "nan_to_num",
+        impl=lambda x, nan, posinf, neginf: _nan_to_num(x, nan, posinf, neginf),
+        partials=(lambda t, ans, x, nan, posinf, neginf: where(_finite(x), t, 0.0),),
+        notation="nan_to_num({0}{p})",
+    )
+)
+
+
+def _nan_to_num(x: Any, nan: float, posinf: float | None, neginf: float | None) -> Any:
+    out = np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+    return float(out) if type(x) is float else out
+
+
+def _finite(x: Any) -> Any:
+    """Where x is finite: the derivative passes there (even a nan cotangent elsewhere is
+    dropped, since the output there is a constant)."""
+    ok = np.isfinite(plain(x))
+    return bool(ok) if isinstance(ok, np.bool_) else ok
+
+
+@overload
+def nan_to_num(
+    x: Var,
+    copy: bool = True,
+    nan: float = 0.0,
+    posinf: float | None = None,
+    neginf: float | None = None,
+) -> Var: ...
+@overload
+def nan_to_num(
+    x: Dual,
+    copy: bool = True,
+    nan: float = 0.0,
+    posinf: float | None = None,
+    neginf: float | None = None,
+) -> Dual: ...
+@overload
+def nan_to_num(
+    x: Value,
+    copy: bool = True,
+    nan: float = 0.0,
+    posinf: float | None = None,
+    neginf: float | None = None,
+) -> Value: ...
+def nan_to_num(
+    x: Any,
+    copy: bool = True,
+    nan: float = 0.0,
+    posinf: float | None = None,
+    neginf: float | None = None,
+) -> Any:
+    """Replace nan by ``nan``, +inf by ``posinf`` and −inf by ``neginf`` (the largest and
+    smallest finite floats by default), like ``np.nan_to_num``. The derivative is 1 where x
+    is finite and 0 where a value was replaced. ``copy`` is accepted for NumPy's signature;
+    tape values are never written in place."""
+    del copy
+    return bind(
+        NAN_TO_NUM,
+        x,
+        nan=float(nan),
+        posinf=None if posinf is None else float(posinf),
+        neginf=None if neginf is None else float(neginf),
+    )
+
+
+@overload
+def float_power(x: Var, y: Var | Value) -> Var: ...
+@overload
+def float_power(x: Value, y: Var) -> Var: ...
+@overload
+def float_power(x: Dual, y: Dual | Value) -> Dual: ...
+@overload
+def float_power(x: Value, y: Dual) -> Dual: ...
+@overload
+def float_power(x: Value, y: Value) -> Value: ...
+def float_power(x: Any, y: Any) -> Any:
+    """``x ** y`` computed in float64, like ``np.float_power``: ``power`` after promoting
+    float32 operands (its derivative conventions are power's)."""
+    return power(_as_float64(x), _as_float64(y))
+
+
+def _as_float64(v: Any) -> Any:
+    if type(v) is float or _dtype_of(v) == np.float64:
+        return v
+    return astype(v, np.float64)
+
+
+def _dtype_of(v: Any) -> Any:
+    p = plain(v)
+    return p.dtype if isinstance(p, np.ndarray) else np.dtype(np.float64)

@@ -112,6 +112,11 @@ UNARY: list[tuple[str, Callable[..., Any], str]] = [
     ("reciprocal", tp.reciprocal, "nonzero"),
     ("deg2rad", tp.deg2rad, "real"),
     ("rad2deg", tp.rad2deg, "real"),
+    ("sinc", tp.sinc, "real"),
+    ("floor", tp.floor, "real"),  # steps: the draws are never within eps of an integer
+    ("ceil", tp.ceil, "real"),
+    ("trunc", tp.trunc, "real"),
+    ("rint", tp.rint, "real"),
 ]
 
 # Broadcasting binary: (row name, function, domain of x, domain of y).
@@ -127,4 +132,9 @@ BINARY: list[tuple[str, Callable[..., Any], str, str]] = [
     ("logaddexp2", tp.logaddexp2, "real", "real"),
     ("arctan2", tp.arctan2, "nonzero", "nonzero"),
     ("hypot", tp.hypot, "nonzero", "nonzero"),
+    ("remainder", tp.remainder, "real", "nonzero"),
+    ("fmod", tp.fmod, "real", "nonzero"),
+    ("fmax", tp.fmax, "apart", "apart"),
+    ("fmin", tp.fmin, "apart", "apart"),
+    ("heaviside", tp.heaviside, "nonzero", "real"),
 ]

@@ -19,8 +19,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import _cases_arrays  # noqa: F401  (the shared table's families, checked in both modes
+import _cases_linalg  # noqa: F401   by test_primitives through check_grads)
+import _cases_products  # noqa: F401
+import _cases_stats  # noqa: F401
 import numpy as np
 import pytest
+from _cases import CASES as SHARED_CASES
 from _draw import BINARY, UNARY, Counter, Shape, draw
 from _draw import draw_array as arr
 from _draw import keyed_rng as _rng
@@ -151,6 +156,12 @@ case(
     ["clip"],
 )
 case("clip-upper-float", lambda x: tp.clip(x, None, 0.3), [-0.4], ["clip"])
+case(
+    "nan_to_num",
+    lambda x: tp.nan_to_num(x, posinf=3.0) * 2.0,
+    [np.array([0.5, np.inf, -1.5, np.nan])],
+    ["nan_to_num"],
+)
 case("clip-lower-float-outside", lambda x: tp.clip(x, 0.3, None), [-0.4], ["clip"])
 case(
     "clip-lower",
@@ -375,7 +386,7 @@ def _differentiable(row: tp.Primitive) -> bool:
 def test_every_builtin_row_has_a_case() -> None:
     rows = [r.name for r in builtin_rows() if _differentiable(r)]
     assert len(rows) >= 44 and {"add", "einsum", "scatter_add", "sum_to"} <= set(rows)
-    covered = {r for c in CASES for r in c.rows}
+    covered = {r for c in CASES for r in c.rows} | {r for c in SHARED_CASES for r in c.rows}
     missing = [r for r in rows if r not in covered]
     assert not missing, f"registered rows without a forward-mode case: {missing}"
 
@@ -442,7 +453,8 @@ def test_jvp_is_the_transpose_of_vjp(c: Case) -> None:
     rhs = float(sum(np.sum(r) for r in rhs_terms))
     scale = float(np.sum(np.abs(lhs_terms))) + float(sum(np.sum(np.abs(r)) for r in rhs_terms))
     assert abs(lhs - rhs) <= (c.tol or FWD_REV_RTOL) * scale + 1e-300, (lhs, rhs)
-    if c.rows != ("sign",) and not c.id.endswith("-outside"):
+    steps = all(all(r is None for r in tp.PRIMITIVES[n].vjp) for n in c.rows)
+    if not steps and not c.id.endswith("-outside"):  # (step functions: derivative 0)
         assert scale > 0.0, "a test that cannot fail: all-zero derivatives"
 
 
@@ -819,7 +831,7 @@ def test_jacfwd_primitive_applications_do_not_grow_with_n(
     assert counts[5] == counts[500], "vector mode: the same applications for any n"
 
 
-def test_jacrev_records_f_once(count_primitive_calls: list[str]) -> None:
+def test_jacrev_records_f_once() -> None:
     # The counterpart: jacrev records f once (one forward computation of sin2x), however
     # many outputs it then sweeps back from. (How it sweeps, one seed at a time or all m
     # seeds at once, is its own business: only the recording is pinned down here.)
@@ -827,10 +839,8 @@ def test_jacrev_records_f_once(count_primitive_calls: list[str]) -> None:
         x0 = np.linspace(-1.0, 1.0, m)
         f = Counter(elementwise_f)
         IMPL_CALLS[0] = 0
-        del count_primitive_calls[:]
         j = tp.jacrev(f)(x0)
-        assert f.calls == 1 and IMPL_CALLS[0] == 1
-        assert count_primitive_calls.count("sin2x_forward_test") == 1
+        assert f.calls == 1 and IMPL_CALLS[0] == 1  # (recorded on the fast path, not by call)
         np.testing.assert_allclose(np.diag(j), elementwise_f_diag(x0), rtol=1e-12, atol=1e-14)
         np.testing.assert_array_equal(j - np.diag(np.diag(j)), 0.0)
 

@@ -88,6 +88,9 @@ call("cumsum", "flat", lambda v: v.cumsum(), A)
 call("cumsum", "axis0", lambda v: v.cumsum(axis=0), A)
 call("cumsum", "axis-neg", lambda v: v.cumsum(-1) * v, B)
 call("cumsum", "dtype", lambda v: v.cumsum(0, np.float64), V)
+call("cumprod", "flat", lambda v: v.cumprod(), A)
+call("cumprod", "axis-neg", lambda v: v.cumprod(-1) * v, B)
+call("dot", "3d-2d", lambda v: v.dot(A.T), B)
 call("trace", "square", lambda v: v.trace(), M)
 call("trace", "offset", lambda v: v.trace(1), A)
 call("trace", "axes", lambda v: v.trace(axis1=1, axis2=2).sum() * v.trace(-1, 0, 2), B)
@@ -217,7 +220,6 @@ REFUSED: dict[str, type[Exception]] = {
         [
             "byteswap",
             "choose",
-            "cumprod",
             "dump",
             "dumps",
             "fill",
@@ -307,8 +309,10 @@ def test_in_place_methods_point_to_new_values() -> None:
     v = tp.Var(A)
     with pytest.raises(TypeError, match=r"immutable.*tp\.Var\(np\.full"):
         v.fill(0.0)
-    with pytest.raises(TypeError, match=r"v\.argsort"):
+    with pytest.raises(TypeError, match=r"np\.sort\(v, axis\) \(tp\.sort\)"):
         v.sort()
+    with pytest.raises(TypeError, match=r"np\.partition\(v, kth, axis\)"):
+        v.partition(1)
     with pytest.raises(TypeError, match=r"v\.reshape"):
         v.resize((2, 6))
     with pytest.raises(TypeError, match=r"tp\.where"):
@@ -320,7 +324,7 @@ def test_in_place_methods_point_to_new_values() -> None:
 
 def test_the_differentiable_sort_the_refusal_recommends() -> None:
     def sort_rows(v: Any) -> Any:
-        return np.take_along_axis(v, v.argsort(axis=1), axis=1)
+        return np.sort(v, axis=1)
 
     got = sort_rows(tp.Var(A))
     assert isinstance(got, tp.Var)
@@ -584,6 +588,29 @@ NUMPY_FUNCTIONS: list[tuple[str, Fn, np.ndarray, bool]] = [
     ("any", lambda v: np.any(v > 1.0), A, False),
     ("size", lambda v: np.size(v, 1), A, False),
     ("imag", lambda v: np.imag(v), A, False),
+    ("where-condition-only", lambda v: np.where(v > 0.0), A, False),
+    ("isclose", lambda v: np.isclose(v, A[0] + 1e-9, atol=0.0, rtol=1e-6), A, False),
+    (
+        "isclose-equal_nan",
+        lambda v: np.isclose(
+            np.where(v > 0.0, np.nan, v), np.where(A > 1.0, np.nan, A), equal_nan=True
+        ),
+        A,
+        False,
+    ),
+    ("allclose", lambda v: np.allclose(v, A + 1e-12), A, False),
+    ("count_nonzero", lambda v: np.count_nonzero(v > 0.0), A, False),
+    ("count_nonzero-axis", lambda v: np.count_nonzero(v > 0.0, axis=0, keepdims=True), A, False),
+    ("searchsorted", lambda v: np.searchsorted(np.sort(V), v), V, False),
+    (
+        "searchsorted-right",
+        lambda v: np.searchsorted(v, [-0.4, 0.25, 9.0], side="right"),
+        np.sort(V),
+        False,
+    ),
+    ("zeros_like", lambda v: np.zeros_like(v), A, False),
+    ("ones_like", lambda v: np.ones_like(v, shape=(2,)), A, False),
+    ("full_like", lambda v: np.full_like(v, 2.5), A, False),
 ]
 
 
@@ -630,3 +657,25 @@ def test_the_new_rows_replay() -> None:
     np.testing.assert_allclose(
         prog.hvp(x1, np.ones((2, 3))), tp.hvp(f, x1, np.ones((2, 3))), rtol=1e-12
     )
+
+
+def test_plain_helpers_on_a_tape_leave_guards_and_records_that_replay_checks() -> None:
+    """count_nonzero and searchsorted leave guards (a replay where they change raises);
+    isclose is recorded comparisons, so a replay recomputes its mask."""
+    x = tp.Var(np.array([0.7, -1.2, 0.0, 2.3]))
+    with tp.Tape(persistent=True) as t:
+        n = np.count_nonzero(x > 0.0)
+        k = np.searchsorted(x, 0.5)
+        close = np.isclose(x, 0.0)
+        assert isinstance(close, tp.Var)
+        y = tp.sum(tp.where(close, 0.0, x * x)) * float(n + k)
+    assert (int(n), int(k)) == (2, 2)
+    prog = t.compile([x], [y])
+
+    moved = np.array([0.0, -1.2, 0.5, 2.3])  # same counts, the zero elsewhere
+    value, (grad,) = prog.value_and_grad(moved)
+    np.testing.assert_allclose(value, (1.44 + 0.25 + 2.3**2) * 4.0)
+    np.testing.assert_allclose(grad, np.where(moved == 0.0, 0.0, 2.0 * moved) * 4.0)
+
+    with pytest.raises(tp.TapeInvalidated, match="count_nonzero"):
+        prog.value_and_grad(np.array([0.7, 1.2, 0.0, 2.3]))

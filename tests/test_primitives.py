@@ -63,6 +63,39 @@ for (name, fn, kind), shape in itertools.product(UNARY, UNARY_SHAPES):
     cid = f"{name}-{shape_id(shape)}"
     case(cid, fn, [draw(shape, kind, cid)], [name])
 
+# The rows beyond NumPy's plain ufuncs, and the operators that reach them.
+_WITH_NAN = np.array([[0.5, np.nan, -1.5], [np.inf, 2.0, -np.inf]])
+case("nan_to_num-default", tp.nan_to_num, [_WITH_NAN], ["nan_to_num"])
+case(
+    "nan_to_num-values",
+    lambda x: np.nan_to_num(x * 2.0, nan=1.0, posinf=9.0, neginf=-9.0),
+    [_WITH_NAN],
+    ["nan_to_num"],
+)
+case("nan_to_num-float", tp.nan_to_num, [0.7], ["nan_to_num"], order=2)
+case(
+    "float_power",
+    tp.float_power,
+    [draw((2, 3), "pos", "fp/x"), draw((3,), "real", "fp/y")],
+    ["power"],
+    ["float_power"],
+)
+case(
+    "float_power-np-float32",
+    lambda x: np.float_power(x.astype(np.float32), 2.5),
+    [draw((3,), "pos", "fp32")],
+    ["power", "astype"],
+    rtol=1e-3,
+    eps=1e-2,  # the cast to float32 rounds the finite differences' points
+)
+case("mod-op", lambda x, y: x % y, [draw((2, 3), "real", "m1"), 0.7], ["remainder"], ["mod"])
+case("rmod-op", lambda x: 5.0 % x, [draw((3,), "pos", "m2")], ["remainder"])
+case("np-mod", lambda x: np.mod(x, 0.9), [draw((3,), "real", "m3")], ["remainder"])
+case("floordiv-op", lambda x: (x // 0.7) * x, [draw((3,), "real", "m4")], ["floor", "divide"])
+case("divmod-op", lambda x: divmod(x, 0.7)[1] * 2.0, [draw((3,), "real", "m5")], ["remainder"])
+case("np-sinc", np.sinc, [draw((4,), "real", "s1")], ["sinc"])
+case("np-fix", lambda x: np.fix(x) + x, [draw((4,), "real", "s2")], ["trunc"])
+
 # The same rows through Var's operators and methods.
 METHODS: list[tuple[str, Fn, str, str]] = [
     ("neg-op", lambda x: -x, "real", "negative"),
@@ -629,6 +662,8 @@ for _c in CASES:
     for _f in (*_c.rows, *_c.funcs):
         FUNCTION_CASES.setdefault(_f, []).append(_c.id)
 FUNCTION_CASES.setdefault("stop_gradient", []).append("test_stop_gradient")
+for _name in ("isnan", "isinf", "isfinite"):
+    FUNCTION_CASES.setdefault(_name, []).append("test_value_tests_are_numpys_and_carry_no_gradient")
 
 
 # ----- the gradient checks ----------------------------------------------------------------------
@@ -1349,25 +1384,25 @@ def _g(t: tp.Tape, y: Any, x: tp.Var) -> Any:
 @pytest.mark.parametrize(
     ("call", "name"),
     [
-        (lambda v: np.cumprod(v), "np.cumprod"),
+        (lambda v: np.nancumprod(v), "np.nancumprod"),
         (lambda v: np.add.reduce(v), "np.add.reduce"),
         (lambda v: np.add.accumulate(v), "np.add.accumulate"),
         (lambda v: np.sin(v, out=np.empty(3)), "np.sin"),
         (lambda v: np.exp(v, dtype=np.float32), "np.exp"),
         (lambda v: np.spacing(v), "np.spacing"),
-        (lambda v: np.sort(v), "np.sort"),
-        (lambda v: np.linalg.norm(v), "np.linalg.norm"),
+        (lambda v: np.lexsort(v), "np.lexsort"),
+        (lambda v: np.linalg.eig(v), "np.linalg.eig"),
         (lambda v: np.fft.fft(v), "np.fft.fft"),
     ],
     ids=[
-        "cumprod",
+        "nancumprod",
         "add.reduce",
         "add.accumulate",
         "sin-out",
         "exp-dtype",
         "spacing",
-        "sort",
-        "norm",
+        "lexsort",
+        "eig",
         "fft",
     ],
 )
@@ -1396,3 +1431,24 @@ def test_elementwise_binary_second_order(name: str, fn: Fn, kx: str, ky: str) ->
     else:
         args = [draw((3,), kx, f"2nd/{name}/x"), draw((3,), ky, f"2nd/{name}/y")]
     check_grads(fn, args, order=2)
+
+
+@pytest.mark.parametrize("name", ["isnan", "isinf", "isfinite"])
+def test_value_tests_are_numpys_and_carry_no_gradient(name: str) -> None:
+    """tp.isnan & co. give NumPy's booleans on floats, arrays, Vars and Duals; through a
+    ``where`` they steer the gradient without carrying one."""
+    ours, numpy = getattr(tp, name), getattr(np, name)
+    x = np.array([0.5, np.nan, np.inf, -np.inf, -2.0])
+    np.testing.assert_array_equal(ours(x), numpy(x))
+    for f in (0.5, math.nan, math.inf):
+        assert ours(f) is bool(numpy(f))
+    assert np.array_equal(ours(tp.Dual(x, np.ones(5))), numpy(x))
+    v: tp.Var = tp.Var(x)
+    with tp.Tape() as t, np.errstate(invalid="ignore"):  # inf·0 in the unselected branch
+        mask = ours(v)
+        assert isinstance(mask, tp.Var) and np.asarray(mask.value).dtype == np.bool_
+        np.testing.assert_array_equal(mask.value, numpy(x))
+        assert np.array_equal(getattr(np, name)(v).value, numpy(x))  # the ufunc reaches it
+        y = tp.sum(tp.where(mask, 0.0, v * 3.0))
+    g = t.gradient(y, v)
+    np.testing.assert_array_equal(g, np.where(numpy(x), 0.0, 3.0))

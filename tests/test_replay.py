@@ -634,6 +634,9 @@ ROW_CASES: dict[str, Callable[[Any], Any]] = {
     "logical_and": lambda x: (x > -1.0) & (x < 0.5),
     "logical_or": lambda x: (x < -1.0) | (x >= 0.5),
     "logical_not": lambda x: ~(x > 0.0),
+    "isnan": lambda x: tp.isnan(tp.where(x < 0.2, np.nan, x)),
+    "isinf": lambda x: tp.isinf(tp.where(x > 0.5, np.inf, x)),
+    "isfinite": lambda x: tp.isfinite(tp.where(x < 0.2, -np.inf, x)),
 }
 """Each comparison row, and a mask that records it (used by ``where`` below)."""
 
@@ -648,6 +651,9 @@ GUARD_CASES: dict[str, Callable[[Any], Any]] = {
 COVERAGE: dict[str, Callable[[Any], Any]] = {
     **ROW_CASES,
     "guard": lambda x: [case(x) for case in GUARD_CASES.values()],
+    "sort_order": lambda x: tp.sort(x),
+    "partition_order": lambda x: tp.partition(x, 1),
+    "slogdet_sign": lambda x: tp.linalg.slogdet(tp.reshape(x, (2, 2))),
 }
 """Every row with differentiable=False, and a computation that records it."""
 
