@@ -141,12 +141,61 @@ def write_markdown(
         "|---|---|---|---|",
     ]
     out += [f"| {w} | {t} | {m} | {ok} |" for w, t, m, ok in targets]
+    replay = [t for t in tables if t.key.startswith("W9 ")]
+    if replay:
+        out += ["", *replay_section(command, replay, [x for x in targets if x[0].startswith("W9")])]
     out += ["", "## Memory", ""]
     out += list(memory_lines)
     out += ["", "## Workloads", ""]
     for t in tables:
-        out += [render_markdown(t), ""]
+        if not t.key.startswith("W9 "):  # (in the replay section above)
+            out += [render_markdown(t), ""]
     path.write_text("\n".join(out).rstrip() + "\n")
+
+
+REPLAY_BEGIN = "<!-- replay section: benchmarks/w_replay.py --write rewrites it -->"
+REPLAY_END = "<!-- end of the replay section -->"
+
+
+def replay_section(
+    command: str, tables: Sequence[Table], targets: Sequence[tuple[str, str, str, str]]
+) -> list[str]:
+    """The replay section (issue 12): W9's targets and tables, between markers so that
+    ``python benchmarks/w_replay.py --write`` can rewrite it alone."""
+    out = [
+        REPLAY_BEGIN,
+        "## Replay (W9, issue 12)",
+        "",
+        f"Measured by `{command}` (one BLAS thread). `× floor` is against the hand-written "
+        "NumPy step (W1) or the Python-float chain (W5) in the same process; W5's rows are "
+        "µs per link (4 records per link), each path's plan built before timing.",
+        "",
+        "| workload | target | measured | met |",
+        "|---|---|---|---|",
+    ]
+    out += [f"| {w} | {t} | {m} | {ok} |" for w, t, m, ok in targets]
+    out.append("")
+    for t in tables:
+        out += [render_markdown(t), ""]
+    out.append(REPLAY_END)
+    return out
+
+
+def write_replay_section(path: Path, lines: Sequence[str]) -> None:
+    """Put the replay section into RESULTS.md in place of the one there (or after the
+    targets table when there is none yet)."""
+    text = path.read_text() if path.exists() else "# tape benchmark results\n"
+    block = "\n".join(lines)
+    if REPLAY_BEGIN in text and REPLAY_END in text:
+        head, rest = text.split(REPLAY_BEGIN, 1)
+        tail = rest.split(REPLAY_END, 1)[1]
+        text = head + block + tail
+    elif "\n## Memory" in text:
+        head, tail = text.split("\n## Memory", 1)
+        text = head.rstrip() + "\n\n" + block + "\n\n## Memory" + tail
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.write_text(text)
 
 
 # ----- reading the tables back from RESULTS.md --------------------------------------------------

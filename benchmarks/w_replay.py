@@ -13,8 +13,9 @@ the hand-written floor and against recording the same function afresh.
 - W9 threshold: per record, what compiling costs once and what each path costs per call, at
   several chain lengths: the measurement behind ``tape._program.COMPILE_LIMIT``.
 
-    python benchmarks/w_replay.py            # these tables alone (and the replay section
-                                             # of RESULTS.md with --write)
+    OPENBLAS_NUM_THREADS=1 python benchmarks/w_replay.py [--quick] [--write]
+                                             # these tables alone; --write rewrites the
+                                             # replay section of RESULTS.md
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import gc
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -291,7 +293,21 @@ if __name__ == "__main__":
         print(json.dumps(_build_memory(int(sys.argv[2]))))
         sys.exit(0)
     import harness
+    import report
+    import run
 
-    for table in run_w9(11, quick="--quick" in sys.argv):
+    if os.environ.get("OPENBLAS_NUM_THREADS") != "1":
+        print("(run with OPENBLAS_NUM_THREADS=1 to measure as benchmarks/run.py does)")
+    tables = run_w9(11, quick="--quick" in sys.argv)
+    for table in tables:
         print(harness.render_text(table))
         print()
+    targets = [t for t in run.evaluate(tables, {}) if t[0].startswith("W9")]
+    for w, target, measured, ok in targets:
+        print(f"  {ok:6} {w:12} target {target:50} measured {measured}")
+    if "--write" in sys.argv:
+        command = "python benchmarks/w_replay.py" + "".join(f" {a}" for a in sys.argv[1:])
+        report.write_replay_section(
+            HERE / "RESULTS.md", report.replay_section(command, tables, targets)
+        )
+        print(f"wrote the replay section of {HERE / 'RESULTS.md'}")
