@@ -172,12 +172,58 @@ def reshape(a: Any, /, shape: Any, order: str = "C", *, copy: bool | None = None
     return T.copy(out) if copy and out is x else out
 
 
+@overload
+def take_along_axis(arr: Var, indices: npt.ArrayLike, axis: int | None = -1) -> Var: ...
+@overload
+def take_along_axis(arr: Dual, indices: npt.ArrayLike, axis: int | None = -1) -> Dual: ...
+@overload
+def take_along_axis(arr: Value, indices: npt.ArrayLike, axis: int | None = -1) -> Array: ...
 def take_along_axis(arr: Any, indices: npt.ArrayLike, axis: int | None = -1) -> Any:
     """``np.take_along_axis`` with NumPy's default ``axis=-1``: plain integer ``indices``
     (``v.argsort(axis)``) pick elements along ``axis``; with None, of the flattened values."""
     return T.take_along_axis(_operand(arr), indices, axis)
 
 
+@overload
+def concatenate(
+    arrays: Sequence[Var],
+    /,
+    axis: int | None = 0,
+    out: None = None,
+    *,
+    dtype: npt.DTypeLike | None = None,
+    casting: str = "same_kind",
+) -> Var: ...
+@overload
+def concatenate(
+    arrays: Sequence[Dual],
+    /,
+    axis: int | None = 0,
+    out: None = None,
+    *,
+    dtype: npt.DTypeLike | None = None,
+    casting: str = "same_kind",
+) -> Dual: ...
+@overload
+def concatenate(
+    arrays: Sequence[Value],
+    /,
+    axis: int | None = 0,
+    out: None = None,
+    *,
+    dtype: npt.DTypeLike | None = None,
+    casting: str = "same_kind",
+) -> Array: ...
+@overload
+def concatenate(
+    arrays: Sequence[Var | Dual | Value],
+    /,
+    axis: int | None = 0,
+    out: None = None,
+    *,
+    dtype: npt.DTypeLike | None = None,
+    casting: str = "same_kind",
+) -> Var | Dual | Array: ...
 def concatenate(
     arrays: Sequence[Any],
     /,
@@ -201,6 +247,42 @@ def concatenate(
     return T.concatenate(arrs, operator.index(axis))
 
 
+@overload
+def stack(
+    arrays: Sequence[Var],
+    axis: int = 0,
+    out: None = None,
+    *,
+    dtype: npt.DTypeLike | None = None,
+    casting: str = "same_kind",
+) -> Var: ...
+@overload
+def stack(
+    arrays: Sequence[Dual],
+    axis: int = 0,
+    out: None = None,
+    *,
+    dtype: npt.DTypeLike | None = None,
+    casting: str = "same_kind",
+) -> Dual: ...
+@overload
+def stack(
+    arrays: Sequence[Value],
+    axis: int = 0,
+    out: None = None,
+    *,
+    dtype: npt.DTypeLike | None = None,
+    casting: str = "same_kind",
+) -> Array: ...
+@overload
+def stack(
+    arrays: Sequence[Var | Dual | Value],
+    axis: int = 0,
+    out: None = None,
+    *,
+    dtype: npt.DTypeLike | None = None,
+    casting: str = "same_kind",
+) -> Var | Dual | Array: ...
 def stack(
     arrays: Sequence[Any],
     axis: int = 0,
@@ -838,6 +920,14 @@ def hstack(
 ) -> Array: ...
 @overload
 def hstack(
+    tup: Sequence[Var], *, dtype: npt.DTypeLike | None = None, casting: str = "same_kind"
+) -> Var: ...
+@overload
+def hstack(
+    tup: Sequence[Dual], *, dtype: npt.DTypeLike | None = None, casting: str = "same_kind"
+) -> Dual: ...
+@overload
+def hstack(
     tup: Stackable, *, dtype: npt.DTypeLike | None = None, casting: str = "same_kind"
 ) -> Var | Dual | Array: ...
 def hstack(tup: Any, *, dtype: Any = None, casting: str = "same_kind") -> Any:
@@ -852,6 +942,14 @@ def hstack(tup: Any, *, dtype: Any = None, casting: str = "same_kind") -> Any:
 def vstack(
     tup: Sequence[Value], *, dtype: npt.DTypeLike | None = None, casting: str = "same_kind"
 ) -> Array: ...
+@overload
+def vstack(
+    tup: Sequence[Var], *, dtype: npt.DTypeLike | None = None, casting: str = "same_kind"
+) -> Var: ...
+@overload
+def vstack(
+    tup: Sequence[Dual], *, dtype: npt.DTypeLike | None = None, casting: str = "same_kind"
+) -> Dual: ...
 @overload
 def vstack(
     tup: Stackable, *, dtype: npt.DTypeLike | None = None, casting: str = "same_kind"
@@ -869,6 +967,14 @@ def row_stack(
 ) -> Array: ...
 @overload
 def row_stack(
+    tup: Sequence[Var], *, dtype: npt.DTypeLike | None = None, casting: str = "same_kind"
+) -> Var: ...
+@overload
+def row_stack(
+    tup: Sequence[Dual], *, dtype: npt.DTypeLike | None = None, casting: str = "same_kind"
+) -> Dual: ...
+@overload
+def row_stack(
     tup: Stackable, *, dtype: npt.DTypeLike | None = None, casting: str = "same_kind"
 ) -> Var | Dual | Array: ...
 def row_stack(tup: Any, *, dtype: Any = None, casting: str = "same_kind") -> Any:
@@ -880,6 +986,10 @@ def row_stack(tup: Any, *, dtype: Any = None, casting: str = "same_kind") -> Any
 @overload
 def dstack(tup: Sequence[Value]) -> Array: ...
 @overload
+def dstack(tup: Sequence[Var]) -> Var: ...
+@overload
+def dstack(tup: Sequence[Dual]) -> Dual: ...
+@overload
 def dstack(tup: Stackable) -> Var | Dual | Array: ...
 def dstack(tup: Any) -> Any:
     """Join along axis 2 (inputs made at least 3-d as ``atleast_3d`` does), like
@@ -889,6 +999,10 @@ def dstack(tup: Any) -> Any:
 
 @overload
 def column_stack(tup: Sequence[Value]) -> Array: ...
+@overload
+def column_stack(tup: Sequence[Var]) -> Var: ...
+@overload
+def column_stack(tup: Sequence[Dual]) -> Dual: ...
 @overload
 def column_stack(tup: Stackable) -> Var | Dual | Array: ...
 def column_stack(tup: Any) -> Any:

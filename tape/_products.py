@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _table as T
 from ._core import bind
-from ._rows import Value
+from ._rows import Array, Value
 
 if TYPE_CHECKING:
     from ._dual import Dual
@@ -179,6 +179,19 @@ def _broadcast_sizes(xs: list[Any], ins: list[str]) -> list[Any]:
     return out
 
 
+# (The overloads overlap only for a call without operands, which raises.)
+@overload
+def einsum(  # type: ignore[overload-overlap]
+    subscripts: str, /, *operands: Value, optimize: bool | str = False
+) -> Array: ...
+@overload
+def einsum(  # type: ignore[overload-overlap]
+    subscripts: str, /, *operands: Var | Value, optimize: bool | str = False
+) -> Var: ...
+@overload
+def einsum(subscripts: str, /, *operands: Dual | Value, optimize: bool | str = False) -> Dual: ...
+@overload
+def einsum(*operands: Any, optimize: bool | str = False) -> Any: ...  # the sublist form
 def einsum(
     *operands: Any,
     out: None = None,

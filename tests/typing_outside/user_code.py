@@ -34,3 +34,14 @@ reveal_type(tp.hessian(loss)(xs))  # numpy.ndarray
 reveal_type(tp.hvp(loss, xs, xs))  # float | numpy.ndarray
 reveal_type(tp.hvp(pair, (xs, xs), (xs, xs)))  # tuple[float | numpy.ndarray
 reveal_type(tp.grad(loss))  # tape.transforms.Transformed[[x: tape._var.Var], float
+reveal_type(tp.linalg.inv(tp.Var(np.eye(2))))  # tape._var.Var
+reveal_type(tp.linalg.eigh(tp.Var(np.eye(2))).eigenvalues)  # tape._var.Var
+reveal_type(tp.linalg.slogdet(tp.Var(np.eye(2))).logabsdet)  # tape._var.Var
+reveal_type(tp.sort(tp.Var(np.ones(3))))  # tape._var.Var
+reveal_type(tp.einsum("ij,j->i", tp.Var(np.eye(2)), np.ones(2)))  # tape._var.Var
+reveal_type(tp.median(tp.Var(np.ones(3))))  # tape._var.Var
+reveal_type(tp.remainder(tp.Var(np.ones(3)), 2.0))  # tape._var.Var
+reveal_type(tp.array([tp.Var(1.0), tp.Var(2.0)]))  # tape._var.Var
+reveal_type(tp.concatenate([tp.Var(np.ones(2)), tp.Var(np.ones(2))]))  # tape._var.Var
+reveal_type(tp.hstack([tp.Var(np.ones(2)), tp.Var(np.ones(2))]))  # tape._var.Var
+reveal_type(tp.take_along_axis(tp.Var(np.ones(2)), np.zeros(2, int), 0))  # tape._var.Var
