@@ -40,7 +40,18 @@ from ._core import (
     note_escape,
     unwrap,
 )
-from ._rows import Array, Axis, Index, Primitive, Value, elementwise, register, self_adjoint
+from ._rows import (
+    Array,
+    Axis,
+    Code,
+    Index,
+    PlainCode,
+    Primitive,
+    Value,
+    elementwise,
+    register,
+    self_adjoint,
+)
 
 if TYPE_CHECKING:
     from ._dual import Dual
@@ -152,6 +163,294 @@ def _mask(cond: Any) -> Any:
 
 def _fmt_params(params: dict[str, Any]) -> str:
     return "".join(f", {k}={v!r}" for k, v in params.items() if v is not None and v is not False)
+
+
+# ----- plain code: what a row reads as in a replayed program (see _rows.Code, _codegen) -------
+#
+# Each function gets one record's input values, output value and parameters (as recorded) and
+# returns the row's forward and derivative as NumPy / ``math`` templates with every shape made
+# literal, or None where the generic implementation should run instead. Templates on floats
+# use ``math`` (which raises where NumPy gives inf or nan: the program then replays that call
+# generically) and Python's own operators; on arrays, NumPy.
+
+
+def _floats(ins: tuple[Any, ...]) -> bool:
+    return all(type(x) is float for x in ins)
+
+
+def _plain_unary(fn: str, np_fn: str, partial: str = "", vjp: str = "") -> PlainCode:
+    """A one-input elementwise row's plain code: ``math.fn`` on a float, ``np.np_fn`` on an
+    array; its derivative as a partial (``LIB`` is math or np) or as a VJP in ``{g}``."""
+
+    def made(lib: str, f: str) -> Code:
+        if vjp:
+            return Code(f"{lib}.{f}({{0}})", vjp=(vjp.replace("LIB", lib),))
+        return Code(f"{lib}.{f}({{0}})", partials=(partial.replace("LIB", lib),))
+
+    on_float, on_array = made("math", fn), made("np", np_fn)
+    return lambda ins, ans, params: on_float if type(ins[0]) is float else on_array
+
+
+def _plain_both(on_float: Code, on_array: Code) -> PlainCode:
+    """Plain code that depends only on whether all inputs are floats."""
+    return lambda ins, ans, params: on_float if _floats(ins) else on_array
+
+
+def _sum_to_code(expr: str, to: tuple[int, ...], frm: tuple[int, ...]) -> str:
+    """``expr`` (of shape ``frm``) summed down to shape ``to``, as code with literal axes."""
+    lead = len(frm) - len(to)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(to) if n == 1 and frm[lead + i] != 1
+    )
+    if not axes:
+        return expr
+    out = f"{expr}.sum(axis={axes!r}, keepdims=True)"
+    return f"{out}.reshape({to!r})" if lead else out
+
+
+_PLAIN_ADD = Code("{0} + {1}", partials=("1", "1"))
+_PLAIN_SUB = Code("{0} - {1}", partials=("1", "-1"))
+_PLAIN_MUL = Code("{0} * {1}", partials=("{1}", "{0}"))
+_PLAIN_DIV = Code("{0} / {1}", vjp=("{g} / {1}", "-({g} * {ans} / {1})"))
+_PLAIN_NEG = Code("-{0}", partials=("-1",))
+_PLAIN_SQUARE = Code("{0} * {0}", partials=("2.0 * {0}",))
+
+
+def _plain_power(ins: tuple[Any, ...], ans: Any, params: dict[str, Any]) -> Code:
+    # y·x**(y−1) with 0 at x = 0, y = 0, and x**y·ln x with ln 1 at x = 0, y ≥ 0: the
+    # edges of _pow_exponent_less_one and _log_base, written out
+    if _floats(ins):
+        return Code(
+            "math.pow({0}, {1})",
+            partials=(
+                "{1} * math.pow({0}, 1.0 if {0} == 0.0 and {1} == 0.0 else {1} - 1.0)",
+                "{ans} * math.log(1.0 if {0} == 0.0 and {1} >= 0.0 else {0})",
+            ),
+        )
+    return Code(
+        "np.power({0}, {1})",
+        partials=(
+            "{1} * np.power({0}, np.where(({0} == 0.0) & ({1} == 0.0), 1.0, {1} - 1.0))",
+            "{ans} * np.log(np.where(({0} == 0.0) & ({1} >= 0.0), 1.0, {0}))",
+        ),
+    )
+
+
+_PLAIN_MAXIMUM = _plain_both(
+    Code(
+        "max({0}, {1})",
+        partials=(
+            "(1.0 if {0} > {1} else 0.5 if {0} == {1} else 0.0)",
+            "(1.0 if {1} > {0} else 0.5 if {1} == {0} else 0.0)",
+        ),
+    ),
+    Code(
+        "np.maximum({0}, {1})",
+        partials=(
+            "np.where({0} > {1}, 1.0, np.where({0} == {1}, 0.5, 0.0))",
+            "np.where({1} > {0}, 1.0, np.where({1} == {0}, 0.5, 0.0))",
+        ),
+    ),
+)
+_PLAIN_MINIMUM = _plain_both(
+    Code(
+        "min({0}, {1})",
+        partials=(
+            "(1.0 if {1} > {0} else 0.5 if {1} == {0} else 0.0)",
+            "(1.0 if {0} > {1} else 0.5 if {0} == {1} else 0.0)",
+        ),
+    ),
+    Code(
+        "np.minimum({0}, {1})",
+        partials=(
+            "np.where({1} > {0}, 1.0, np.where({1} == {0}, 0.5, 0.0))",
+            "np.where({0} > {1}, 1.0, np.where({0} == {1}, 0.5, 0.0))",
+        ),
+    ),
+)
+_PLAIN_RELU = _plain_both(
+    Code("({0} if {0} > 0.0 else 0.0)", partials=("(1.0 if {0} > 0.0 else 0.0)",)),
+    Code("np.maximum({0}, 0.0)", partials=("({0} > 0.0)",)),
+)
+_PLAIN_ABS = _plain_both(
+    Code("abs({0})", partials=("(1.0 if {0} > 0.0 else -1.0 if {0} < 0.0 else 0.0)",)),
+    Code("np.abs({0})", partials=("np.sign({0})",)),
+)
+_PLAIN_SIGMOID = _plain_both(
+    Code(
+        "(1.0 / (1.0 + math.exp(-{0})) if {0} >= 0.0 else math.exp({0}) / (1.0 + math.exp({0})))",
+        partials=("{ans} * (1.0 - {ans})",),
+    ),
+    Code("np.exp(-np.logaddexp(0.0, -{0}))", partials=("{ans} * (1.0 - {ans})",)),
+)
+
+
+def _plain_where(ins: tuple[Any, ...], ans: Any, params: dict[str, Any]) -> Code | None:
+    if type(ans) is float:  # a scalar condition and scalar branches: Python's conditional
+        if not all(type(x) is float for x in ins[1:]):
+            return None
+        return Code(
+            "({1} if {0} else {2})", vjp=(None, "({g} if {0} else 0.0)", "(0.0 if {0} else {g})")
+        )
+    return Code(
+        "np.where({0}, {1}, {2})", vjp=(None, "np.where({0}, {g}, 0.0)", "np.where({0}, 0.0, {g})")
+    )
+
+
+def _plain_compare(op: str) -> PlainCode:
+    code = Code("{0} " + op + " {1}")
+    return lambda ins, ans, params: code
+
+
+_PLAIN_COMPARISONS = {
+    name: _plain_compare(op)
+    for name, op in (
+        ("less", "<"),
+        ("less_equal", "<="),
+        ("greater", ">"),
+        ("greater_equal", ">="),
+        ("equal", "=="),
+        ("not_equal", "!="),
+    )
+}
+"""The comparisons' plain code (Python's operators act on floats and arrays alike)."""
+
+
+def _plain_sum(ins: tuple[Any, ...], ans: Any, params: dict[str, Any]) -> Code:
+    x = ins[0]
+    if type(x) is float:
+        return Code("{0}", vjp=("{g}",))
+    axis, keepdims = params["axis"], params["keepdims"]
+    ks = _keep_shape(x.shape, axis)
+    if type(ans) is float:
+        spread = f"np.full({x.shape!r}, {{g}})"
+    else:
+        g = "{g}" if ans.shape == ks else f"{{g}}.reshape({ks!r})"
+        spread = f"np.broadcast_to({g}, {x.shape!r})"
+    return Code(f"{{0}}.sum(axis={axis!r}, keepdims={keepdims!r})", vjp=(spread,))
+
+
+def _plain_mean(ins: tuple[Any, ...], ans: Any, params: dict[str, Any]) -> Code:
+    x = ins[0]
+    if type(x) is float:
+        return Code("{0}", vjp=("{g}",))
+    axis, keepdims = params["axis"], params["keepdims"]
+    ks = _keep_shape(x.shape, axis)
+    if type(ans) is float:
+        spread = f"np.full({x.shape!r}, {{g}} / {float(x.size)!r})"
+    else:
+        g = "{g}" if ans.shape == ks else f"{{g}}.reshape({ks!r})"
+        count = float(x.size // builtins.max(1, ans.size))
+        spread = f"np.broadcast_to({g}, {x.shape!r}) * {1.0 / count!r}"
+    return Code(f"{{0}}.mean(axis={axis!r}, keepdims={keepdims!r})", vjp=(spread,))
+
+
+def _plain_logsumexp(ins: tuple[Any, ...], ans: Any, params: dict[str, Any]) -> Code | None:
+    x = ins[0]
+    if type(x) is float:
+        return None
+    axis, keepdims = params["axis"], params["keepdims"]
+    ks = _keep_shape(x.shape, axis)
+    if type(ans) is float:
+        vjp = "{g} * np.exp({0} - {ans})"
+    else:
+        r = (lambda v: v) if ans.shape == ks else (lambda v: f"{v}.reshape({ks!r})")
+        vjp = f"{r('{g}')} * np.exp({{0}} - {r('{ans}')})"
+    return Code(f"{{f}}({{0}}, {axis!r}, {keepdims!r})", vjp=(vjp,), consts={"f": _logsumexp_impl})
+
+
+def _plain_log_softmax(ins: tuple[Any, ...], ans: Any, params: dict[str, Any]) -> Code | None:
+    if type(ins[0]) is float:
+        return None
+    axis = params["axis"]
+    return Code(
+        f"{{f}}({{0}}, {axis!r})",
+        vjp=(f"{{g}} - np.exp({{ans}}) * {{g}}.sum(axis={axis!r}, keepdims=True)",),
+        consts={"f": _log_softmax_impl},
+    )
+
+
+def _plain_matmul(ins: tuple[Any, ...], ans: Any, params: dict[str, Any]) -> Code | None:
+    x, y = ins
+    if type(x) is not np.ndarray or type(y) is not np.ndarray or x.ndim > 2 or y.ndim > 2:
+        return None
+    if x.ndim == 2 and y.ndim == 2:
+        return Code("{0} @ {1}", vjp=("{g} @ {1}.T", "{0}.T @ {g}"))
+    if x.ndim == 2:  # matrix · vector
+        return Code("{0} @ {1}", vjp=("{g}[:, None] * {1}", "{g} @ {0}"))
+    if y.ndim == 2:  # vector · matrix
+        return Code("{0} @ {1}", vjp=("{1} @ {g}", "{0}[:, None] * {g}"))
+    return Code("{0} @ {1}", vjp=("{g} * {1}", "{g} * {0}"))  # a dot product
+
+
+def _plain_reshape(ins: tuple[Any, ...], ans: Any, params: dict[str, Any]) -> Code | None:
+    x = ins[0]
+    if type(x) is not np.ndarray:
+        return None
+    back = (
+        f"np.reshape({{g}}, {x.shape!r})" if type(ans) is float else f"{{g}}.reshape({x.shape!r})"
+    )
+    return Code(f"{{0}}.reshape({params['shape']!r})", vjp=(back,))
+
+
+def _plain_transpose(ins: tuple[Any, ...], ans: Any, params: dict[str, Any]) -> Code:
+    axes = tuple(params["axes"])
+    return Code(f"{{0}}.transpose({axes!r})", vjp=(f"{{g}}.transpose({_inverse_perm(axes)!r})",))
+
+
+def _plain_broadcast_to(ins: tuple[Any, ...], ans: Any, params: dict[str, Any]) -> Code:
+    x, shape = ins[0], tuple(params["shape"])
+    if type(x) is float:
+        back = "float({g}.sum())"
+    else:
+        back = _sum_to_code("{g}", x.shape, shape)
+    return Code(f"np.broadcast_to({{0}}, {shape!r})", vjp=(back,))
+
+
+def _plain_sum_to(ins: tuple[Any, ...], ans: Any, params: dict[str, Any]) -> Code | None:
+    x, shape = ins[0], tuple(params["shape"])
+    if type(x) is not np.ndarray or type(ans) is not np.ndarray:
+        return None
+    return Code(_sum_to_code("{0}", shape, x.shape), vjp=(f"np.broadcast_to({{g}}, {x.shape!r})",))
+
+
+def _index_text(index: Any) -> str | None:
+    """A basic index as the text inside ``[...]`` (``:, 0``, ``1:3, None``), or None."""
+    items = index if isinstance(index, tuple) else (index,)
+    parts = []
+    for it in items:
+        if type(it) is int:
+            parts.append(repr(it))
+        elif it is None:
+            parts.append("None")
+        elif it is Ellipsis:
+            parts.append("...")
+        elif type(it) is slice and all(
+            v is None or type(v) is int for v in (it.start, it.stop, it.step)
+        ):
+            s = ("" if it.start is None else repr(it.start)) + ":"
+            s += "" if it.stop is None else repr(it.stop)
+            if it.step is not None:
+                s += ":" + repr(it.step)
+            parts.append(s)
+        else:
+            return None
+    if len(items) == 1 and isinstance(index, tuple):
+        parts.append("")
+    return ", ".join(parts)
+
+
+def _plain_getitem(ins: tuple[Any, ...], ans: Any, params: dict[str, Any]) -> Code | None:
+    x, index = ins[0], params["index"]
+    if type(x) is not np.ndarray:
+        return None
+    text = _index_text(index)
+    fwd = "{0}[{index}]" if text is None else f"{{0}}[{text}]"
+    return Code(
+        fwd,
+        vjp=(f"{{scatter}}({{g}}, {{index}}, {x.shape!r})",),
+        consts={"index": index, "scatter": _scatter_add_impl},
+    )
 
 
 # ----- typed faces of the public functions ----------------------------------------------------
@@ -288,6 +587,7 @@ ADD = register(
         impl=lambda x, y: x + y,
         partials=(lambda t, ans, x, y: t, lambda t, ans, x, y: t),
         notation="{0} + {1}",
+        code=lambda ins, ans, params: _PLAIN_ADD,
     )
 )
 add: Binary = _binary(ADD, "add", "Elementwise x + y, with broadcasting.")
@@ -298,6 +598,7 @@ SUB = register(
         impl=lambda x, y: x - y,
         partials=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t),
         notation="{0} − {1}",
+        code=lambda ins, ans, params: _PLAIN_SUB,
     )
 )
 subtract: Binary = _binary(SUB, "subtract", "Elementwise x − y, with broadcasting.")
@@ -308,6 +609,7 @@ MUL = register(
         impl=lambda x, y: x * y,
         partials=(lambda t, ans, x, y: t * y, lambda t, ans, x, y: t * x),
         notation="{0} × {1}",
+        code=lambda ins, ans, params: _PLAIN_MUL,
     )
 )
 multiply: Binary = _binary(MUL, "multiply", "Elementwise x · y, with broadcasting.")
@@ -321,6 +623,7 @@ DIV = register(
             lambda t, ans, x, y: -divide(t * ans, y),
         ),
         notation="{0} / {1}",
+        code=lambda ins, ans, params: _PLAIN_DIV,
     )
 )
 divide: Binary = _binary(
@@ -388,6 +691,7 @@ POW = register(
             lambda t, ans, x, y: t * ans * _log_base(x, y),
         ),
         notation="{0} ** {1}",
+        code=_plain_power,
     )
 )
 power: Binary = _binary(
@@ -420,6 +724,7 @@ MAXIMUM = register(
             lambda t, ans, x, y: t * _maximum_weight(y, x),
         ),
         notation="maximum({0}, {1})",
+        code=_PLAIN_MAXIMUM,
     )
 )
 maximum: Binary = _binary(
@@ -440,6 +745,7 @@ MINIMUM = register(
             lambda t, ans, x, y: t * _maximum_weight(x, y),
         ),
         notation="minimum({0}, {1})",
+        code=_PLAIN_MINIMUM,
     )
 )
 minimum: Binary = _binary(
@@ -455,6 +761,7 @@ NEG = register(
         impl=lambda x: -x,
         partials=(lambda t, ans, x: -t,),
         notation="−{0}",
+        code=lambda ins, ans, params: _PLAIN_NEG,
     )
 )
 negative: Unary = _unary(NEG, "Elementwise −x.")
@@ -467,6 +774,7 @@ EXP = register(
         impl=_elementwise(math.exp, np.exp),
         partials=(lambda t, ans, x: t * ans,),
         notation="exp {0}",
+        code=_plain_unary("exp", "exp", partial="{ans}"),
     )
 )
 exp: Unary = _unary(EXP, "Elementwise e**x.")
@@ -477,6 +785,7 @@ LOG = register(
         impl=_elementwise(math.log, np.log),
         partials=(lambda t, ans, x: divide(t, x),),
         notation="ln {0}",
+        code=_plain_unary("log", "log", vjp="{g} / {0}"),
     )
 )
 log: Unary = _unary(
@@ -513,6 +822,7 @@ SIN = register(
         impl=_elementwise(math.sin, np.sin),
         partials=(lambda t, ans, x: t * cos(x),),
         notation="sin {0}",
+        code=_plain_unary("sin", "sin", partial="LIB.cos({0})"),
     )
 )
 sin: Unary = _unary(SIN, "Elementwise sine.")
@@ -523,6 +833,7 @@ COS = register(
         impl=_elementwise(math.cos, np.cos),
         partials=(lambda t, ans, x: -(t * sin(x)),),
         notation="cos {0}",
+        code=_plain_unary("cos", "cos", partial="-LIB.sin({0})"),
     )
 )
 cos: Unary = _unary(COS, "Elementwise cosine.")
@@ -820,6 +1131,7 @@ TANH = register(
         impl=_elementwise(math.tanh, np.tanh),
         partials=(lambda t, ans, x: t * (1.0 - ans * ans),),
         notation="tanh {0}",
+        code=_plain_unary("tanh", "tanh", partial="1.0 - {ans} * {ans}"),
     )
 )
 tanh: Unary = _unary(TANH, "Elementwise hyperbolic tangent.")
@@ -830,6 +1142,7 @@ SQRT = register(
         impl=_elementwise(math.sqrt, np.sqrt),
         partials=(lambda t, ans, x: divide(t, 2.0 * ans),),
         notation="√{0}",
+        code=_plain_unary("sqrt", "sqrt", vjp="{g} / (2.0 * {ans})"),
     )
 )
 sqrt: Unary = _unary(
@@ -844,6 +1157,7 @@ SQUARE = register(
         impl=lambda x: x * x,
         partials=(lambda t, ans, x: t * (2.0 * x),),
         notation="{0}²",
+        code=lambda ins, ans, params: _PLAIN_SQUARE,
     )
 )
 square: Unary = _unary(SQUARE, "Elementwise x².")
@@ -854,6 +1168,7 @@ ABS = register(
         impl=lambda x: builtins.abs(x) if type(x) is float else np.abs(x),
         partials=(lambda t, ans, x: t * _sgn(x),),
         notation="|{0}|",
+        code=_PLAIN_ABS,
     )
 )
 abs: Unary = _unary(
@@ -912,6 +1227,7 @@ RELU = register(
         impl=lambda x: (x if x > 0.0 else 0.0) if type(x) is float else np.maximum(x, 0.0),
         partials=(lambda t, ans, x: t * _mask(plain(x) > 0.0),),
         notation="relu {0}",
+        code=_PLAIN_RELU,
     )
 )
 relu: Unary = _unary(
@@ -934,6 +1250,7 @@ SIGMOID = register(
         impl=_sigmoid,
         partials=(lambda t, ans, x: t * (ans * (1.0 - ans)),),
         notation="σ {0}",
+        code=_PLAIN_SIGMOID,
     )
 )
 sigmoid: Unary = _unary(SIGMOID, "Elementwise logistic function 1 / (1 + e**−x), stable for any x.")
@@ -967,6 +1284,7 @@ WHERE = register(
             lambda t, ans, c, x, y: where(c, 0.0, t),
         ),
         notation="where({0}, {1}, {2})",
+        code=_plain_where,
     )
 )
 
@@ -1064,6 +1382,7 @@ SUM = register(
         vjp=(lambda g, ans, x, axis, keepdims: _unreduce(g, x, axis, keepdims),),
         jvp=(lambda dx, ans, x, axis, keepdims: sum(dx, axis=axis, keepdims=keepdims),),
         notation="sum({0}{p})",
+        code=_plain_sum,
     )
 )
 sum: Reduction = _reduction(
@@ -1088,6 +1407,7 @@ MEAN = register(
         ),
         jvp=(lambda dx, ans, x, axis, keepdims: mean(dx, axis=axis, keepdims=keepdims),),
         notation="mean({0}{p})",
+        code=_plain_mean,
     )
 )
 mean: Reduction = _reduction(
@@ -1224,6 +1544,7 @@ LOGSUMEXP = register(
             ),
         ),
         notation="logsumexp({0}{p})",
+        code=_plain_logsumexp,
     )
 )
 logsumexp: Reduction = _reduction(
@@ -1258,6 +1579,7 @@ LOG_SOFTMAX = register(
         vjp=(lambda g, ans, x, axis: g - exp(ans) * sum(g, axis=axis, keepdims=True),),
         jvp=(lambda dx, ans, x, axis: dx - sum(exp(ans) * dx, axis=axis, keepdims=True),),
         notation="log_softmax({0}{p})",
+        code=_plain_log_softmax,
     )
 )
 
@@ -1390,6 +1712,7 @@ MATMUL = register(
         jvp=(_matmul_jvp_x, _matmul_jvp_y),
         notation="{0} @ {1}",
         broadcasts=True,  # over the batch axes; the sweep sums them back
+        code=_plain_matmul,
     )
 )
 
@@ -1506,6 +1829,7 @@ RESHAPE = register(
         vjp=(lambda g, ans, x, shape: reshape(g, _shape_of(x)),),
         jvp=(lambda dx, ans, x, shape: reshape(dx, _batch(dx, x) + shape),),
         notation="reshape({0}{p})",
+        code=_plain_reshape,
     )
 )
 
@@ -1541,6 +1865,7 @@ TRANSPOSE = register(
         vjp=(lambda g, ans, x, axes: transpose(g, _inverse_perm(axes)),),
         jvp=(lambda dx, ans, x, axes: transpose(dx, _batch_perm(axes, len(_batch(dx, x)))),),
         notation="transpose({0}{p})",
+        code=_plain_transpose,
     )
 )
 
@@ -1627,6 +1952,7 @@ BROADCAST_TO = register(
         vjp=(lambda g, ans, x, shape: sum_to(g, _shape_of(x)),),
         jvp=(lambda dx, ans, x, shape: _batched_broadcast_to(dx, x, shape),),
         notation="broadcast_to({0}{p})",
+        code=_plain_broadcast_to,
     )
 )
 SUM_TO = register(
@@ -1636,6 +1962,7 @@ SUM_TO = register(
         vjp=(lambda g, ans, x, shape: broadcast_to(g, _shape_of(x)),),
         jvp=(lambda dx, ans, x, shape: _batched_sum_to(dx, x, shape),),
         notation="sum_to({0}{p})",
+        code=_plain_sum_to,
     )
 )
 
@@ -1723,6 +2050,7 @@ GETITEM = register(
         vjp=(lambda g, ans, x, index: scatter_add(g, index, _shape_of(x)),),
         jvp=(_getitem_jvp,),
         notation="{0}[{p}]",
+        code=_plain_getitem,
     )
 )
 SCATTER_ADD = register(
@@ -2119,6 +2447,7 @@ def _comparison(name: str, op: Callable[[Any, Any], Any], symbol: str) -> Primit
             jvp=(None, None),
             notation="{0} " + symbol + " {1}",
             differentiable=False,
+            code=_PLAIN_COMPARISONS.get(name),
         )
     )
 
