@@ -91,7 +91,10 @@ class Fit:
         )
 
 
-HEADER = f"{'method':<10} {'how':<10} {'loss':<12}  {'|grad|':>8}  {'evals':>5} {'hessp':>6}  {'ms':>8}  {'in tape':>8}  accuracy"
+HEADER = (
+    f"{'method':<10} {'how':<10} {'loss':<12}  {'|grad|':>8}  {'evals':>5} {'hessp':>6}  "
+    f"{'ms':>8}  {'in tape':>8}  accuracy"
+)
 
 
 def fit(
@@ -194,7 +197,8 @@ def main(argv: Sequence[str] | None = None) -> list[Fit]:
             )
         )
     print(
-        f"L2-regularised logistic regression on breast cancer ({X.shape[0]} × {X.shape[1]}), λ = {LAMBDA}"
+        "L2-regularised logistic regression on breast cancer "
+        f"({X.shape[0]} × {X.shape[1]}), λ = {LAMBDA}"
     )
     print(f"one recording: {len(prog)} records\n")
     print(HEADER)
@@ -210,7 +214,8 @@ def main(argv: Sequence[str] | None = None) -> list[Fit]:
         print(
             f"\n{replayed.method}: replay and re-recording reach the same optimum "
             f"(max |Δθ| = {diff:.1e}); the objective and hessp took "
-            f"{1e3 * replayed.in_tape:.1f} ms by replay, {1e3 * recorded_.in_tape:.1f} ms by re-recording"
+            f"{1e3 * replayed.in_tape:.1f} ms by replay, "
+            f"{1e3 * recorded_.in_tape:.1f} ms by re-recording"
         )
     return fits
 
