@@ -182,16 +182,20 @@ def _broadcast_sizes(xs: list[Any], ins: list[str]) -> list[Any]:
 # (The overloads overlap only for a call without operands, which raises.)
 @overload
 def einsum(  # type: ignore[overload-overlap]
-    subscripts: str, /, *operands: Value, optimize: bool | str = False
+    subscripts: str, /, *operands: Value, out: None = None, optimize: bool | str = False
 ) -> Array: ...
 @overload
 def einsum(  # type: ignore[overload-overlap]
-    subscripts: str, /, *operands: Var | Value, optimize: bool | str = False
+    subscripts: str, /, *operands: Var | Value, out: None = None, optimize: bool | str = False
 ) -> Var: ...
 @overload
-def einsum(subscripts: str, /, *operands: Dual | Value, optimize: bool | str = False) -> Dual: ...
+def einsum(
+    subscripts: str, /, *operands: Dual | Value, out: None = None, optimize: bool | str = False
+) -> Dual: ...
 @overload
-def einsum(*operands: Any, optimize: bool | str = False) -> Any: ...  # the sublist form
+def einsum(
+    *operands: Any, out: None = None, optimize: bool | str = False
+) -> Any: ...  # the sublist form
 def einsum(
     *operands: Any,
     out: None = None,

@@ -448,7 +448,7 @@ def test_a_recorded_sort_keeps_its_order_as_a_record() -> None:
         (lambda: tp.vstack(x for x in [M]), TypeError, '"sequence" type'),  # type: ignore[call-overload]
         (lambda: _arrays.stack([M, V]), ValueError, "same shape"),
         (lambda: _arrays.concatenate([F, F]), ValueError, "zero-dimensional"),
-        (lambda: _arrays.concatenate([M], out=M), TypeError, "immutable"),  # type: ignore[arg-type]
+        (lambda: _arrays.concatenate([M], out=M), TypeError, "immutable"),  # type: ignore[call-overload]
         (lambda: tp.hstack([M, M], dtype=np.float32, casting="safe"), TypeError, "Cannot cast"),
         (lambda: tp.select([M > 0], [M, M]), ValueError, "same length"),
         (lambda: tp.select([], []), ValueError, "empty condition list"),
