@@ -24,12 +24,12 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import minimize
-from sklearn.datasets import load_breast_cancer
+from scipy.optimize import minimize  # type: ignore[import-untyped]
+from sklearn.datasets import load_breast_cancer  # type: ignore[import-untyped]
 
 import tape as tp
 
-Floats = npt.NDArray[np.float64]
+Floats = npt.NDArray[np.floating[Any]]
 
 LAMBDA = 1e-2
 """The L2 coefficient λ."""

@@ -186,6 +186,7 @@ def test_inputs_are_not_copied_or_written() -> None:
     for path in PATHS:
         value, (g,) = prog.using(path).value_and_grad(x)
         assert_same(value, float(np.sum(np.tanh(x) * x)))
+        assert isinstance(g, np.ndarray)
         assert not np.shares_memory(g, x) and g.flags.writeable
     np.testing.assert_array_equal(x, [0.5, -1.0, 2.0])
 
@@ -206,6 +207,7 @@ def test_results_never_share_memory_with_inputs_constants_or_each_other() -> Non
     twice = t.compile(inputs=[x, x], outputs=[y])  # one slot, two gradients
     for path in PATHS:
         _, (g1, g2) = twice.using(path).value_and_grad(x1, x1)
+        assert isinstance(g1, np.ndarray)
         np.testing.assert_array_equal(g1, c)
         np.testing.assert_array_equal(g2, c)
         assert not np.shares_memory(g1, g2) and not np.shares_memory(g1, c)
