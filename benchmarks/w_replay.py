@@ -306,7 +306,11 @@ if __name__ == "__main__":
     for w, target, measured, ok in targets:
         print(f"  {ok:6} {w:12} target {target:50} measured {measured}")
     if "--write" in sys.argv:
-        command = "python benchmarks/w_replay.py" + "".join(f" {a}" for a in sys.argv[1:])
+        threads = os.environ.get("OPENBLAS_NUM_THREADS")
+        command = (
+            f"OPENBLAS_NUM_THREADS={threads} " if threads else ""
+        ) + "python benchmarks/w_replay.py"
+        command += "".join(f" {a}" for a in sys.argv[1:])
         report.write_replay_section(
             HERE / "RESULTS.md", report.replay_section(command, tables, targets)
         )
