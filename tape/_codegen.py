@@ -668,46 +668,34 @@ def op_code(tpl: str, arity: int) -> Callable[..., Any]:
 
 
 class _OpLists:
-    """Where the interpreter's lowering puts its lines: per line its op code, target slot
-    and operand slots, in five parallel lists (no tuple per line)."""
+    """Where the interpreter's lowering puts its lines: per line one tuple (op code, target
+    slot, operand slots), made as the line is (no line is kept). A list of tuples runs about
+    a fifth faster than five parallel lists zipped, for 40 bytes more a line."""
 
-    __slots__ = ("a", "b", "c", "f", "t")
+    __slots__ = ("code",)
 
     def __init__(self) -> None:
-        self.f: list[Callable[..., Any]] = []
-        self.t: list[int] = []
-        self.a: list[Any] = []
-        self.b: list[int] = []
-        self.c: list[int] = []
+        self.code: list[tuple[Callable[..., Any], int, Any, int, int]] = []
 
     def __len__(self) -> int:
-        return len(self.f)
+        return len(self.code)
 
     def append(self, line: Line) -> None:
         t, tpl, ops = line
         k = len(ops)
-        self.f.append(_OPS.get((tpl, k)) or op_code(tpl, k))
-        self.t.append(t)
-        if k == 1:
-            self.a.append(ops[0])
-            self.b.append(-1)
-            self.c.append(-1)
-        elif k == 2:
-            self.a.append(ops[0])
-            self.b.append(ops[1])
-            self.c.append(-1)
+        f = _OPS.get((tpl, k)) or op_code(tpl, k)
+        if k == 2:
+            self.code.append((f, t, ops[0], ops[1], -1))
+        elif k == 1:
+            self.code.append((f, t, ops[0], -1, -1))
         elif k == 3:
-            self.a.append(ops[0])
-            self.b.append(ops[1])
-            self.c.append(ops[2])
+            self.code.append((f, t, ops[0], ops[1], ops[2]))
         else:
-            self.a.append(ops)
-            self.b.append(-2)
-            self.c.append(-1)
+            self.code.append((f, t, ops, -2, -1))
 
 
 class Interpreter:
-    """The records as flat lists: per line an op code, its target slot and its operand
+    """The records as one flat list: per line an op code, its target slot and its operand
     slots, run by one loop over one list of slots (values, adjoints, constants). Building
     it is one pass over the records; no source is compiled (only each distinct template,
     once, shared by every program)."""
@@ -735,12 +723,12 @@ class Interpreter:
         S = self._slots.copy()
         for k, s in self._inputs:
             S[s] = xs[k]
-        o = self._ops
-        for f, t, a, b, c in zip(o.f, o.t, o.a, o.b, o.c, strict=True):
-            if c >= 0:
-                S[t] = f(S[a], S[b], S[c])
-            elif b >= 0:
-                S[t] = f(S[a], S[b])
+        for f, t, a, b, c in self._ops.code:
+            if b >= 0:
+                if c < 0:
+                    S[t] = f(S[a], S[b])
+                else:
+                    S[t] = f(S[a], S[b], S[c])
             elif b == -1:
                 S[t] = f(S[a])
             else:
