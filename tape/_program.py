@@ -17,6 +17,7 @@ the tape (``where`` with a recorded comparison, ``maximum``, ``relu``, ``abs``, 
 
 from __future__ import annotations
 
+import copy
 import gc
 import math
 from collections.abc import Callable, Sequence
@@ -61,12 +62,13 @@ class Program:
         outputs: list[int],
         path: str = "auto",
     ):
-        for _, _, _, ins, ans in records:
-            if any(isinstance(v, Var | Dual) for v in (*ins, ans)):
-                raise ValueError(
-                    "compile: this tape recorded values of an outer tape or dual numbers "
-                    "(nested differentiation); compile a tape recorded at one level"
-                )
+        kinds = {type(r[OUT]) for r in records}
+        kinds.update(type(v) for r in records for v in r[INPUTS])
+        if Var in kinds or Dual in kinds:
+            raise ValueError(
+                "compile: this tape recorded values of an outer tape or dual numbers "
+                "(nested differentiation); compile a tape recorded at one level"
+            )
         self._tape = tape  # keeps the saved constant arrays locked while we use them
         end = max(outputs) + 1
         self._records = records[:end]
@@ -160,9 +162,10 @@ class Program:
             return self
         other = self._views.get(path)
         if other is None:
-            other = Program(self._tape, self._records, self._inputs, self._outputs, path=path)
-            other._runners = self._runners  # one plan per path, shared
-            other._views = self._views
+            if path not in PATHS:
+                raise ValueError(f"path must be one of {', '.join(map(repr, PATHS))}; got {path!r}")
+            other = copy.copy(self)  # the same records, plans, views and constants
+            other._path = path
             self._views[path] = other
         return other
 
@@ -273,10 +276,14 @@ class Program:
             out.append(v)
         return out
 
-    def _kept(self, args: Sequence[Any]) -> tuple[set[int], list[int]]:
-        """The arrays a result must not share memory with (by the id of the array that owns
-        the memory): the program's constants (the recorded values), and the caller's inputs
-        with the results handed out so far."""
+    def _kept(self, args: Sequence[Any]) -> list[int]:
+        """The arrays of this call a result must not share memory with (by the id of the
+        array that owns the memory): the caller's inputs, then the results handed out."""
+        return [id(_owner(a)) for a in args if type(a) is np.ndarray]
+
+    def _constant_ids(self) -> set[int]:
+        """The owners of the recorded values' arrays (found once, when a first array result
+        is handed out)."""
         keep = self._constants
         if keep is None:
             keep = set()
@@ -285,18 +292,17 @@ class Program:
                     if type(v) is np.ndarray:
                         keep.add(id(_owner(v)))
             self._constants = keep
-        return keep, [id(_owner(a)) for a in args if type(a) is np.ndarray]
+        return keep
 
-    @staticmethod
-    def _hand_out(g: Any, keep: tuple[set[int], list[int]]) -> Any:
-        """``g``, or a copy where it shares memory with something kept or handed out (or is
-        a read-only view, as a broadcast is)."""
+    def _hand_out(self, g: Any, kept: list[int]) -> Any:
+        """``g``, or a copy where it shares memory with a recorded value, an input or a
+        result already handed out (or is a read-only view, as a broadcast is)."""
         if type(g) is not np.ndarray:
             return g
         owner = id(_owner(g))
-        if owner in keep[0] or owner in keep[1] or not g.flags.writeable:
+        if owner in kept or not g.flags.writeable or owner in self._constant_ids():
             return g.copy()
-        keep[1].append(owner)
+        kept.append(owner)
         return g
 
     def _as_gradient(self, g: Any, k: int) -> Any:
