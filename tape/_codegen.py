@@ -197,6 +197,8 @@ def _template(
     key = (tpl, len(inputs), tuple(named), same)
     got = _BOUND.get(key)
     if got is None:
+        if len(_BOUND) > 50_000:  # (templates with literal shapes: many programs' worth)
+            _BOUND.clear()
         order: list[int] = []
         where: dict[int, int] = {}
 

@@ -7,6 +7,11 @@ sweep can run over the refreshed records: the reverse sweep (``value_and_grad``)
 sweep with tangents (``jvp``, vector mode for ``jacobian``), or both at once with dual
 numbers (``hvp``). This is what ADOL-C and CppAD call taping.
 
+``value_and_grad`` does not replay record by record: the records are lowered once to lines
+of plain NumPy and ``math`` (``_codegen``), run as one compiled function up to
+``COMPILE_LIMIT`` records and by an interpreter over flat op codes past it; ``using`` forces
+a path, ``objective`` and ``hvp`` plug into ``scipy.optimize.minimize``.
+
 Where a value left the tape for Python while recording (``bool(v > 0)`` in an ``if``,
 ``float(v)``, a mask used as an index), the tape kept a guard record. A replay at inputs where
 a guard comes out differently raises ``TapeInvalidated`` naming the guard, instead of
@@ -51,7 +56,12 @@ class Program:
     """A compiled tape: its records, the slots of its inputs and the slots of its outputs.
 
     Made by ``Tape.compile``. Inputs are given positionally, one value per compiled input,
-    of the recorded shapes; every other leaf keeps its recorded value.
+    of the recorded shapes; every other leaf keeps its recorded value. ``value_and_grad``
+    runs the records lowered to plain NumPy and ``math``, compiled (short tapes) or
+    interpreted (long ones); ``prog.using("compiled" | "interpreted" | "generic")`` is the
+    same program on a forced path (``Program(..., path=...)`` makes one directly), and
+    ``prog.path`` says which it is. Input arrays are not copied; results are never views of
+    the program's values, of its inputs or of each other.
     """
 
     def __init__(
