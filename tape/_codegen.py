@@ -253,6 +253,7 @@ def lower(
     codes: list[Code | None] = [None] * n
     quick: list[_Quick | None] = [None] * n
     lines = lo.lines
+    by_id = lo._by_id
     for i in range(n):
         p, slots, params, ins, ans = records[i]
         row = ROWS[p]
@@ -278,7 +279,7 @@ def lower(
                 q = _quick(row, ins, ans)
                 if q is not None:
                     ops = [
-                        s if s >= 0 else lo.const(c, "", share=True)
+                        s if s >= 0 else (by_id.get(id(c)) or lo.const(c, "", share=True))
                         for s, c in zip(slots, ins, strict=True)
                     ]
                     quick[i] = q
@@ -325,10 +326,8 @@ def lower(
             continue
         q = quick[i]
         if q is not None:
-            sources = [
-                s if s >= 0 else lo.const(c, "", share=True)
-                for s, c in zip(slots, ins, strict=True)
-            ]
+            # (every constant input was given its slot by the forward pass)
+            sources = [s if s >= 0 else by_id[id(c)] for s, c in zip(slots, ins, strict=True)]
             sources += (g, i)
             for k, bt, order in q.back:
                 s = slots[k]
@@ -390,19 +389,22 @@ class _Quick(NamedTuple):
 
 
 _QUICK: dict[tuple[Any, ...], _Quick | None] = {}
+_MISSING = object()
+_NO_PARAMS: dict[str, Any] = {}
 
 
 def _quick(row: Primitive, ins: tuple[Any, ...], ans: Any) -> _Quick | None:
     """The quick form of a record whose inputs and output are all floats (no params), or
     None when its row's plain code has none (constants, no plain code for such values)."""
     assert row.code is not None
-    code = row.code(ins, ans, {})
+    code = row.code(ins, ans, _NO_PARAMS)
     if code is None or code.consts:
         return None
     m = len(ins)
     key = (code, m)
-    if key in _QUICK:
-        return _QUICK[key]
+    got = _QUICK.get(key, _MISSING)
+    if got is not _MISSING:
+        return got  # type: ignore[return-value]
     sym = list(range(m))  # distinct inputs (a record of x·x binds the same template)
     out, order = _template(code.out, sym, {})
     back = []
