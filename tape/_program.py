@@ -219,24 +219,46 @@ class Program:
         path = self._chosen()
         if path == "generic":
             return self._value_and_grad_generic(xs)
-        args = self._arguments(xs)
-        if args is None:  # dual numbers (forward over reverse): the generic replay
-            return self._value_and_grad_generic(xs)
-        run = self._runner(path)
+        shapes = self._shapes
+        args: Any = xs
+        if len(xs) != len(shapes):
+            args = None
+        else:
+            x: Any
+            for x, shape in zip(xs, shapes, strict=True):  # plain values of the right shapes
+                t = type(x)
+                if t is np.ndarray:
+                    if x.shape != shape or x.dtype.kind != "f" or not x.ndim:
+                        args = None
+                        break
+                elif t is not float or shape != ():
+                    args = None
+                    break
+        if args is None:
+            args = self._arguments(xs)  # converts, or explains what is wrong
+            if args is None:  # dual numbers (forward over reverse): the generic replay
+                return self._value_and_grad_generic(xs)
+        run = self._runners.get(path) or self._runner(path)
         try:
             y, grads = run(*args)
         except (ArithmeticError, ValueError):
             # math raises where NumPy gives inf or nan (exp(1000.0), 1 / 0.0): the generic
             # replay gives NumPy's values, as a fresh recording does
             return self._value_and_grad_generic(xs)
-        keep = self._kept(args)
-        shapes = self._shapes
+        kept = [id(a if a.base is None else _owner(a)) for a in args if type(a) is np.ndarray]
         out = []
         for k, g in enumerate(grads):
-            if type(g) is float and shapes[k] == ():
+            t = type(g)
+            if t is float and shapes[k] == ():
+                out.append(g)
+            elif t is np.ndarray and g.shape == shapes[k] and g.base is None:
+                # a new array: only the same one twice, or a recorded one, needs a copy
+                if id(g) in kept or id(g) in self._constant_ids() or not g.flags.writeable:
+                    g = g.copy()
+                kept.append(id(g))
                 out.append(g)
             else:
-                out.append(self._hand_out(self._as_gradient(g, k), keep))
+                out.append(self._hand_out(self._as_gradient(g, k), kept))
         return _plain(y), tuple(out)
 
     def objective(self, x: Array) -> tuple[float, Array]:
