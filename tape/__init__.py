@@ -27,8 +27,10 @@ from ._arrays import dsplit as dsplit
 from ._arrays import dstack as dstack
 from ._arrays import fliplr as fliplr
 from ._arrays import flipud as flipud
+from ._arrays import gradient as gradient
 from ._arrays import hsplit as hsplit
 from ._arrays import hstack as hstack
+from ._arrays import linspace as linspace
 from ._arrays import moveaxis as moveaxis
 from ._arrays import pad as pad
 from ._arrays import partition as partition
@@ -249,6 +251,7 @@ __all__ = [
     "fmin",
     "fmod",
     "grad",
+    "gradient",
     "heaviside",
     "hessian",
     "hsplit",
@@ -265,6 +268,7 @@ __all__ = [
     "jvp",
     "kron",
     "linalg",
+    "linspace",
     "log",
     "log1p",
     "log2",

@@ -35,7 +35,7 @@ import numpy.typing as npt
 
 from . import _table as T
 from ._core import bind, is_dual, is_var, unwrap
-from ._rows import Array, Primitive, Value, register
+from ._rows import Array, Axis, Primitive, Value, register
 
 if TYPE_CHECKING:
     from ._dual import Dual
@@ -119,6 +119,10 @@ def _cast(arrs: Sequence[Any], dtype: npt.DTypeLike | None, casting: str) -> lis
 
 
 def _sequence(arrays: Any, name: str) -> list[Any]:
+    if _is_box(arrays) or type(arrays) is np.ndarray:  # an array is the sequence of its rows
+        if T.ndim(arrays) == 0:
+            raise TypeError(f"{name}: a 0-d array is not a sequence of arrays")
+        return [arrays[i] for i in range(T._shape_of(arrays)[0])]
     if not isinstance(arrays, Sequence) or isinstance(arrays, str):
         raise TypeError(
             f'{name}: arrays to stack must be passed as a "sequence" type such as list or '
@@ -1334,7 +1338,156 @@ def array(obj: Any, dtype: Any = None) -> Any:
     return out if dtype is None else T.astype(out, dtype)
 
 
+# ----- sampling and differences ----------------------------------------------------------------
+
+
+@overload
+def linspace(
+    start: Var,
+    stop: Operand,
+    num: int = 50,
+    endpoint: bool = True,
+    *,
+    retstep: Literal[False] = False,
+    dtype: npt.DTypeLike | None = None,
+    axis: int = 0,
+) -> Var: ...
+@overload
+def linspace(
+    start: Operand,
+    stop: Var,
+    num: int = 50,
+    endpoint: bool = True,
+    *,
+    retstep: Literal[False] = False,
+    dtype: npt.DTypeLike | None = None,
+    axis: int = 0,
+) -> Var: ...
+@overload
+def linspace(
+    start: Dual,
+    stop: Dual | Value,
+    num: int = 50,
+    endpoint: bool = True,
+    *,
+    retstep: Literal[False] = False,
+    dtype: npt.DTypeLike | None = None,
+    axis: int = 0,
+) -> Dual: ...
+@overload
+def linspace(
+    start: Value,
+    stop: Value,
+    num: int = 50,
+    endpoint: bool = True,
+    *,
+    retstep: Literal[False] = False,
+    dtype: npt.DTypeLike | None = None,
+    axis: int = 0,
+) -> Array: ...
+@overload
+def linspace(
+    start: Operand,
+    stop: Operand,
+    num: int = 50,
+    endpoint: bool = True,
+    *,
+    retstep: Literal[True],
+    dtype: npt.DTypeLike | None = None,
+    axis: int = 0,
+) -> tuple[Var | Dual | Array, Var | Dual | Value]: ...
+def linspace(
+    start: Any,
+    stop: Any,
+    num: int = 50,
+    endpoint: bool = True,
+    retstep: bool = False,
+    dtype: npt.DTypeLike | None = None,
+    axis: int = 0,
+) -> Any:
+    """``num`` evenly spaced samples from ``start`` to ``stop`` (``stop`` excluded without
+    ``endpoint``), like ``np.linspace``: differentiable in both ends, which may be arrays (the
+    samples then run along ``axis``). With ``endpoint`` the last sample is ``stop`` itself, as
+    NumPy makes it. ``retstep`` also returns the step."""
+    num = operator.index(num)
+    if num < 0:
+        raise ValueError(f"linspace: number of samples, {num}, must be non-negative")
+    start, stop = _operand(start), _operand(stop)
+    rank = builtins.max(T.ndim(start), T.ndim(stop))
+    div = num - 1 if endpoint else num
+    k = np.arange(num, dtype=np.float64).reshape((num,) + (1,) * rank)
+    delta = stop - start
+    step = delta / div if div > 0 else delta * np.nan
+    y = start + k * step if div > 0 else start + k * delta
+    if endpoint and num > 1:
+        last = (k == num - 1).astype(bool)  # NumPy sets the last sample to stop exactly
+        y = T.where(last, stop + 0.0 * k, y)
+    if axis != 0:
+        y = moveaxis(y, 0, axis)
+    if dtype is not None:
+        y = T.astype(y, dtype)
+    return (y, step) if retstep else y
+
+
+def gradient(f: Any, *varargs: float, axis: Axis = None, edge_order: int = 1) -> Any:
+    """The derivative of sampled values by finite differences, like ``np.gradient``: second
+    order central differences inside, one-sided ones (first or second order, ``edge_order``)
+    at the ends, along every axis (a list, one per axis) or ``axis``. Spacings are scalars,
+    one for all axes or one per axis; this is linear in ``f``, so its derivative is exact."""
+    f = _operand(f)
+    n = T.ndim(f)
+    given = tuple(range(n)) if axis is None else T.norm_axis(axis, n)
+    axes = tuple(a % n for a in ((given,) if isinstance(given, int) else given))
+    if edge_order not in (1, 2):
+        raise ValueError("gradient: edge_order must be 1 or 2, as in np.gradient")
+    if len(varargs) == 0:
+        spacing = [1.0] * len(axes)
+    elif len(varargs) == 1:
+        spacing = [float(varargs[0])] * len(axes)
+    elif len(varargs) == len(axes):
+        spacing = [float(h) for h in varargs]
+    else:
+        raise TypeError("gradient: give one spacing, or one per axis")
+    out = []
+    for a, h in zip(axes, spacing, strict=True):
+        size = T._shape_of(f)[a]
+        if size < edge_order + 1:
+            raise ValueError(
+                f"gradient: an axis needs at least edge_order + 1 elements (axis {a} has {size})"
+            )
+
+        def cut(lo: int | None, hi: int | None, a: int = a) -> Any:
+            return f[(slice(None),) * a + (slice(lo, hi),)]
+
+        inner = (cut(2, None) - cut(None, -2)) / (2.0 * h)
+        if edge_order == 1:
+            first = (cut(1, 2) - cut(0, 1)) / h
+            last = (cut(-1, None) - cut(-2, -1)) / h
+        else:
+            # NumPy's coefficients, in its order (so that the values agree to the last bit)
+            first = (-1.5 / h) * cut(0, 1) + (2.0 / h) * cut(1, 2) + (-0.5 / h) * cut(2, 3)
+            last = (0.5 / h) * cut(-3, -2) + (-2.0 / h) * cut(-2, -1) + (1.5 / h) * cut(-1, None)
+        out.append(T.concatenate([first, inner, last], a))
+    return out[0] if len(out) == 1 else out
+
+
+def angle(z: Any, deg: bool = False) -> Any:
+    """The angle of real values, like ``np.angle``: 0 at and above 0 and π (180 with ``deg``)
+    below it, a step with derivative 0 (−0.0 counts as 0 here; NumPy gives π)."""
+    z = _operand(z)
+    return T.where(z < 0.0, 180.0 if deg else np.pi, 0.0 * z)
+
+
+def real_if_close(a: Any, tol: float = 100) -> Any:
+    """``np.real_if_close`` of real values: the values themselves."""
+    return _operand(a)
+
+
 NUMPY: dict[Callable[..., Any], Callable[..., Any]] = {
+    np.linspace: linspace,
+    np.gradient: gradient,
+    np.angle: angle,
+    np.real_if_close: real_if_close,
     np.append: append,
     np.array_split: array_split,
     np.atleast_1d: atleast_1d,

@@ -391,3 +391,39 @@ case(
     ["stack"],
     funcs=["array"],
 )
+
+
+# ----- sampling and differences (linspace, gradient), and np.angle / np.real_if_close -----------
+
+case(
+    "linspace-ends",
+    lambda a, b: tp.linspace(a, b, 7),
+    [0.3, 2.2],
+    ["add", "where"],
+    ["linspace"],
+    order=2,
+)
+case("linspace-no-endpoint", lambda a, b: np.linspace(a, b, 5, endpoint=False), [-1.2, 3.4],
+     ["add"], ["linspace"])  # fmt: skip
+case("linspace-arrays-axis", lambda a, b: tp.linspace(a, b, 4, axis=-1),
+     [draw((2, 3), "real", "ls/a"), draw((3,), "real", "ls/b")], ["add"], ["linspace"])  # fmt: skip
+case("linspace-retstep", lambda a, b: tp.linspace(a, b, 6, retstep=True)[1] * 2.0, [0.5, 1.5],
+     ["divide"], ["linspace"])  # fmt: skip
+case("gradient-1d", tp.gradient, [draw((10,), "real", "gr/1")], ["subtract"], ["gradient"], order=2)
+case("gradient-2d-axes", lambda f: tp.concatenate(list(np.gradient(f, 0.5, 2.0))),
+     [draw((4, 5), "real", "gr/2")], ["subtract"], ["gradient"])  # fmt: skip
+case("gradient-axis-edge2", lambda f: tp.gradient(f, axis=-1, edge_order=2),
+     [draw((3, 6), "real", "gr/3")], ["subtract"], ["gradient"])  # fmt: skip
+case("np-angle", lambda x: np.angle(x) + x, [draw((5,), "nonzero", "an")], ["where"])
+case(
+    "np-real_if_close", lambda x: np.real_if_close(x) * x, [draw((5,), "real", "ric")], ["multiply"]
+)
+case(
+    "vstack-of-an-array",
+    lambda x: np.vstack(x) * 2.0,
+    [draw((3, 4), "real", "vs")],
+    ["concatenate"],
+)
+case(
+    "hstack-of-a-vector", lambda x: np.hstack(x) * 2.0, [draw((4,), "real", "hs")], ["concatenate"]
+)

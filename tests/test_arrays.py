@@ -47,6 +47,12 @@ def same(id: str, name: str, *args: Any, **kw: Any) -> Same:
 
 
 SAME: list[Same] = [
+    same("linspace", "linspace", 0.3, 2.2, 7),
+    same("linspace-no-endpoint", "linspace", -1.0, 3.0, 5, endpoint=False),
+    same("linspace-arrays", "linspace", M[0], M[1], 4, axis=-1),
+    same("gradient", "gradient", V),
+    same("gradient-spacing-axes", "gradient", M, 0.5, 2.0),
+    same("gradient-edge2", "gradient", M, axis=-1, edge_order=2),
     same("ravel", "ravel", B),
     same("ravel-F", "ravel", M, order="F"),
     same("ravel-float", "ravel", F),
