@@ -178,12 +178,21 @@ class Tape(Recorder):
                     total += p.nbytes
         return total
 
-    def compile(self, inputs: Sequence[Var], outputs: Sequence[Var]) -> Program:
+    def compile(
+        self,
+        inputs: Sequence[Var],
+        outputs: Sequence[Var],
+        path: Literal["auto", "compiled", "interpreted", "generic"] = "auto",
+    ) -> Program:
         """Freeze the recorded list as a program that can run again at new input values.
 
         Args:
             inputs: The Vars whose values the program takes (in this order).
             outputs: The recorded Vars it returns.
+            path: How ``value_and_grad`` runs: ``"auto"`` (compiled Python up to
+                ``COMPILE_LIMIT`` records, an interpreter past it), ``"compiled"``,
+                ``"interpreted"``, or ``"generic"`` (the row-by-row replay); see
+                ``Program.using``.
 
         Returns:
             A ``Program``: ``prog(x)``, ``prog.value_and_grad(x)``, ``prog.jvp(x, v)``,
@@ -208,7 +217,7 @@ class Tape(Recorder):
             if slot < 0:
                 raise ValueError(f"compile: output {len(out_slots)} was not recorded on this tape")
             out_slots.append(slot)
-        return Program(self, self._records, in_slots, out_slots)
+        return Program(self, self._records, in_slots, out_slots, path)
 
     def to_dot(self) -> str:
         """The recorded list as Graphviz DOT text (render it with ``dot -Tsvg``, or use

@@ -238,3 +238,16 @@ def test_using_names_the_paths() -> None:
     assert prog.using("compiled").using("interpreted").path == "interpreted"
     with pytest.raises(ValueError, match="path must be one of 'auto', 'compiled'"):
         prog.using("fast")
+
+
+@pytest.mark.parametrize("path", ["compiled", "interpreted", "generic"])
+def test_compile_takes_the_path(path: Any) -> None:
+    x = tp.Var(np.array([0.3, -0.7]))
+    with tp.Tape(persistent=True) as t:
+        y = tp.sum(tp.tanh(x) * x)
+    prog = t.compile([x], [y], path=path)
+    assert prog.path == path
+    value, (g,) = prog.value_and_grad(np.array([1.1, 0.2]))
+    z = np.array([1.1, 0.2])
+    np.testing.assert_allclose(value, np.sum(np.tanh(z) * z), rtol=1e-14)
+    np.testing.assert_allclose(g, np.tanh(z) + z * (1.0 - np.tanh(z) ** 2), rtol=1e-14)
