@@ -1015,7 +1015,7 @@ def column_stack(tup: Any) -> Any:
     arrs = []
     for a in _sequence(tup, "column_stack"):
         shape = T._shape_of(a)
-        arrs.append(T.reshape(a, (builtins.max(1, *shape), 1)) if len(shape) < 2 else a)
+        arrs.append(T.reshape(a, (shape[0] if shape else 1, 1)) if len(shape) < 2 else a)
     return concatenate(arrs, 1)
 
 

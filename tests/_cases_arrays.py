@@ -427,3 +427,7 @@ case(
 case(
     "hstack-of-a-vector", lambda x: np.hstack(x) * 2.0, [draw((4,), "real", "hs")], ["concatenate"]
 )
+case("column_stack-of-a-vector", lambda x: np.column_stack(x) * 2.0, [draw((3,), "real", "cs0")],
+     ["concatenate"], ["column_stack"])  # fmt: skip
+case("column_stack-of-scalars", lambda x: tp.column_stack([x, 2.0 * x]), [0.7], ["concatenate"],
+     ["column_stack"])  # fmt: skip

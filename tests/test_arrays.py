@@ -48,6 +48,7 @@ def same(id: str, name: str, *args: Any, **kw: Any) -> Same:
 
 SAME: list[Same] = [
     same("linspace", "linspace", 0.3, 2.2, 7),
+    same("column_stack-of-an-array", "column_stack", V),
     same("linspace-no-endpoint", "linspace", -1.0, 3.0, 5, endpoint=False),
     same("linspace-arrays", "linspace", M[0], M[1], 4, axis=-1),
     same("gradient", "gradient", V),
