@@ -11,8 +11,9 @@ of values.
 
 A *recorder* is what a tape is to the kernel: its list of records, its leaves, the arrays
 it locked, its level, state and thread. ``bind`` is the one way in: its fast recorder
-(``_record_fast``: one tape, plain values) and its general one (``_record``: nested tapes,
-dual numbers) both append through ``Recorder._append``, the one place a record is made.
+(inline in ``bind``: one tape, plain values) and its general one (``_record``: nested
+tapes, dual numbers) both append through ``Recorder._append``, the one place a record is
+made.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import threading
 import warnings
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
@@ -397,9 +398,91 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
     """
     stack = _STACK.get()
     if len(stack) == 1:
-        out = _record_fast(stack[0], prim, args, params)
-        if out is not _SLOW:
-            return out
+        # The fast recorder, for the common case: one active tape of this thread; inputs
+        # that are its own Vars, leaves (Vars on no tape, as parameters are), Python numbers
+        # or arrays, all holding plain values. Anything else (nesting, dual numbers, errors,
+        # no recorded input) breaks out to the general path below, which raises errors with
+        # the shapes named. (Written inline: a call per record cost W5 a tenth.)
+        tape = stack[0]
+        while True:
+            if tape._state != "active" or tape._thread != _get_ident():
+                break
+            slots: list[int] = []
+            inputs: list[Any] = []
+            leaves: list[tuple[int, Var]] | None = None
+            recorded = False
+            constants = False  # an array among the inputs as a constant (to be locked)
+            for a in args:
+                t = type(a)
+                if t is _VAR:
+                    if a._tape is tape:
+                        v, s = a._value, a._slot
+                    elif a._tape is None:  # a leaf: its slot, or a new one if the op succeeds
+                        found = tape._leaves.get(id(a))
+                        if found is not None and found[0] is a:
+                            s = found[1]
+                            v = tape._records[s][OUT]
+                        else:
+                            v, s = a._value, -2
+                            if leaves is None:
+                                leaves = []
+                            leaves.append((len(slots), a))
+                    else:
+                        break
+                    tv = type(v)
+                    if tv is not float and tv is not np.ndarray:
+                        break
+                    recorded = True
+                elif t is float:
+                    v, s = a, -1
+                elif t is np.ndarray:
+                    v, s = a, -1
+                    constants = True
+                elif t is int:
+                    v, s = float(a), -1
+                else:
+                    break
+                slots.append(s)
+                inputs.append(v)
+            else:  # every input took the fast path
+                if not recorded:
+                    break
+                try:
+                    ans = prim.impl(*inputs, **params) if params else prim.impl(*inputs)
+                except Exception:
+                    break
+                if type(ans) is not float and (
+                    type(ans) is not np.ndarray
+                    or ans.dtype.kind != "f"
+                    or ans.ndim == 0
+                    or not prim.differentiable
+                ):
+                    ans = canonical(prim, ans)  # floats for scalars, booleans checked
+                # computed without error: now register new leaves and lock saved array
+                # constants (a recorded result is a fresh array no one else holds; Var.value
+                # freezes it when handed out)
+                if leaves is not None:
+                    for k, leaf in leaves:
+                        found = tape._leaves.get(id(leaf))
+                        if found is not None and found[0] is leaf:  # the same leaf twice: x * x
+                            slots[k] = found[1]
+                            continue
+                        if leaf._slot < -1:
+                            _warn_outside(leaf)
+                        slots[k] = tape._append(INPUT, (), None, (), inputs[k])
+                        tape._leaves[id(leaf)] = (leaf, slots[k])
+                if constants:
+                    for k, s in enumerate(slots):
+                        if s == -1:
+                            v = inputs[k]
+                            if type(v) is np.ndarray and (v.flags.writeable or id(v) in _LOCKS):
+                                tape._locked.extend(_lock(v))
+                out = _new_var(_VAR)
+                out._value = ans
+                out._tape = tape
+                out._slot = tape._append(prim, tuple(slots), params or None, tuple(inputs), ans)
+                return out
+            break
     has_var = False
     dual_level = -1
     for a in args:
@@ -428,93 +511,6 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
         if not stack:  # Vars on no tape beside dual numbers are constants to them
             args = tuple(_peel(a) if type(a) is _VAR else a for a in args)
     return _FORWARD(prim, args, params, dual_level)
-
-
-class _Slow:
-    """The fast recorder's answer when the general path must take over."""
-
-
-_SLOW: Final = _Slow()
-
-
-def _record_fast(
-    tape: Recorder, prim: Primitive, args: tuple[Any, ...], params: dict[str, Any]
-) -> Any:
-    """The common case of recording, kept short: one active tape of this thread; inputs that
-    are its own Vars, leaves (Vars on no tape, as parameters are), Python numbers or arrays,
-    all holding plain values. Anything else (nesting, dual numbers, errors, no recorded
-    input) returns ``_SLOW`` and takes the general path, which raises errors with the
-    shapes named."""
-    if tape._state != "active" or tape._thread != _get_ident():
-        return _SLOW
-    slots: list[int] = []
-    inputs: list[Any] = []
-    leaves: list[tuple[int, Var]] | None = None
-    recorded = False
-    for a in args:
-        t = type(a)
-        if t is _VAR:
-            if a._tape is tape:
-                v, s = a._value, a._slot
-            elif a._tape is None:  # a leaf: its slot, or a new one once the op succeeds
-                found = tape._leaves.get(id(a))
-                if found is not None and found[0] is a:
-                    s = found[1]
-                    v = tape._records[s][OUT]
-                else:
-                    v, s = a._value, -2
-                    if leaves is None:
-                        leaves = []
-                    leaves.append((len(slots), a))
-            else:
-                return _SLOW
-            tv = type(v)
-            if tv is not float and tv is not np.ndarray:
-                return _SLOW
-            recorded = True
-        elif t is float or t is np.ndarray:
-            v, s = a, -1
-        elif t is int:
-            v, s = float(a), -1
-        else:
-            return _SLOW
-        slots.append(s)
-        inputs.append(v)
-    if not recorded:
-        return _SLOW
-    try:
-        ans = prim.impl(*inputs, **params) if params else prim.impl(*inputs)
-    except Exception:
-        return _SLOW
-    if type(ans) is not float and (
-        type(ans) is not np.ndarray
-        or ans.dtype.kind != "f"
-        or ans.ndim == 0
-        or not prim.differentiable
-    ):
-        ans = canonical(prim, ans)  # Python floats for scalars, booleans checked
-    # computed without error: now register new leaves and lock saved array constants (a
-    # recorded result is a fresh array no one else holds; Var.value freezes it when handed out)
-    if leaves is not None:
-        for k, leaf in leaves:
-            found = tape._leaves.get(id(leaf))
-            if found is not None and found[0] is leaf:  # (the same leaf twice: x * x)
-                slots[k] = found[1]
-                continue
-            if leaf._slot < -1:
-                _warn_outside(leaf)
-            slots[k] = tape._append(INPUT, (), None, (), inputs[k])
-            tape._leaves[id(leaf)] = (leaf, slots[k])
-    for k, s in enumerate(slots):
-        if s == -1:
-            v = inputs[k]
-            if type(v) is np.ndarray and (v.flags.writeable or id(v) in _LOCKS):
-                tape._locked.extend(_lock(v))
-    out = _new_var(_VAR)
-    out._value = ans
-    out._tape = tape
-    out._slot = tape._append(prim, tuple(slots), params or None, tuple(inputs), ans)
-    return out
 
 
 def _record(
