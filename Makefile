@@ -34,7 +34,7 @@ demo: $(VENV)/.dev
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict tape tests examples
+	$(BIN)/mypy --strict tape tests examples scripts
 	$(BIN)/python -m pytest
 
 # The benchmark suite against micrograd, autograd, PyTorch and JAX (not part of make test).
