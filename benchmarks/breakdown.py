@@ -34,7 +34,8 @@ import w_mlp
 import w_scalar
 
 import tape as tp
-from tape import _tape as T
+from tape._rows import ROWS
+from tape._sweep import unbroadcast
 
 
 def workload(name: str) -> tuple[Callable[[], tuple[Any, Any, list[Any]]], Callable[[], Any], int]:
@@ -141,7 +142,7 @@ def gc_share(record: Callable[[], Any], reps: int) -> None:
 
 
 def per_primitive(record: Callable[[], Any], reps: int) -> None:
-    rows = getattr(T, "ROWS", None)
+    rows = ROWS
     cost: dict[str, float] = defaultdict(float)
     count: dict[str, int] = defaultdict(int)
     r = max(3, reps // 3)
@@ -171,7 +172,7 @@ def per_primitive(record: Callable[[], Any], reps: int) -> None:
                 if ct is None:
                     continue
                 if prim.broadcasts and type(ct) is not float:
-                    ct = T.unbroadcast(ct, inputs[k])
+                    ct = unbroadcast(ct, inputs[k])
                 prev = adjoint[s]
                 adjoint[s] = ct if prev is None else prev + ct
             cost[prim.name] += time.perf_counter() - t0
