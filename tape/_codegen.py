@@ -140,17 +140,11 @@ def _paren(e: str) -> str:
 
 
 def _unbroadcast_code(ct: str, to: tuple[int, ...], frm: tuple[int, ...], to_float: bool) -> str:
-    """The cotangent ``ct`` (of shape ``frm``) summed back to shape ``to``, as code."""
+    """The cotangent ``ct`` (of shape ``frm``) summed back to shape ``to``, as code (the
+    table's ``_sum_to_code``; a float input gets a float)."""
     if to_float:
         return f"float({_paren(ct)}.sum())"
-    lead = len(frm) - len(to)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, k in enumerate(to) if k == 1 and frm[lead + i] != 1
-    )
-    if not axes:
-        return ct
-    out = f"{_paren(ct)}.sum(axis={axes!r}, keepdims=True)"
-    return f"{out}.reshape({to!r})" if lead else out
+    return P._sum_to_code(_paren(ct), to, frm)
 
 
 class _Lowering:
