@@ -1485,9 +1485,9 @@ def report(results: Sequence[EntryResult], extra: Sequence[EntryResult], seconds
     if mirror not in ("unknown", AUTOGRAD_COMMIT):
         ag += f" (the local mirror is now at `{mirror}`: the probes may be behind its tests)"
     tape_commit = _git("rev-parse", "--short", "HEAD", cwd=ROOT)
-    dirty = _git("status", "--porcelain", "--untracked-files=no", cwd=ROOT)
+    dirty = _git("status", "--porcelain", "--", "tape", cwd=ROOT)  # only tape/ is measured
     tape_desc = tape_commit + (
-        " (with uncommitted changes)" if dirty not in ("", "unknown") else ""
+        " (with uncommitted changes in tape/)" if dirty not in ("", "unknown") else ""
     )
     out = [
         "# autograd's NumPy, differentiated by tape",
