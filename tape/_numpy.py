@@ -166,18 +166,13 @@ def _np_size(a: Any, axis: int | None = None) -> int:
     return int(math.prod(T._shape_of(a))) if axis is None else T._shape_of(a)[axis]
 
 
-def _plain_or_var(v: Any) -> Any:
-    """A tape value as it is, anything else as a NumPy array (lists of numbers, scalars)."""
-    return v if is_var(v) or is_dual(v) else np.asarray(v)
-
-
 def _isclose(
     a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
 ) -> Any:
     """``np.isclose`` over recorded comparisons (|a − b| ≤ atol + rtol·|b|, equal infinities
     close, nan close to nan only with ``equal_nan``): on a tape each step is a boolean
     record, so a replay recomputes the mask."""
-    a, b = _plain_or_var(a), _plain_or_var(b)
+    a, b = _arrays._operand(a), _arrays._operand(b)
     with np.errstate(invalid="ignore"):  # inf − inf in the tolerance test; the equality covers it
         near = T.abs(T.subtract(a, b)) <= atol + rtol * T.abs(b)
         close = (a == b) | (T.isfinite(a) & T.isfinite(b) & near)
@@ -214,7 +209,7 @@ def _searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> Any
         raise ValueError("searchsorted: a must be 1-D, as in np.searchsorted")
     if sorter is not None:
         a = T.take(a, np.asarray(sorter))
-    v = _plain_or_var(v)
+    v = _arrays._operand(v)
     column = T.expand_dims(v, -1)
     below = (a < column) if side == "left" else (a <= column)
     counts = _count_nonzero(below, axis=-1)

@@ -1058,21 +1058,22 @@ fmod: Binary = _binary(
 )
 
 
-def _fmax_weight(x: Any, y: Any) -> Any:
-    """Share of the gradient that goes to x in fmax(x, y): as in maximum, but a nan loses
-    to a number (x gets it all where y is nan, nothing where only x is)."""
+def _nan_losing(share: Callable[[Any, Any], Any], x: Any, y: Any) -> Any:
+    """x's share of the gradient in fmax/fmin: ``share(x, y)`` (maximum's or minimum's
+    weight), except that a nan loses to a number (x gets it all where only y is nan,
+    nothing where only x is)."""
     x, y = plain(x), plain(y)
     if type(x) is float and type(y) is float:
-        return 1.0 if math.isnan(y) else 0.0 if math.isnan(x) else _maximum_weight(x, y)
-    return np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, _maximum_weight(x, y)))
+        return 1.0 if math.isnan(y) else 0.0 if math.isnan(x) else share(x, y)
+    return np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, share(x, y)))
+
+
+def _fmax_weight(x: Any, y: Any) -> Any:
+    return _nan_losing(_maximum_weight, x, y)
 
 
 def _fmin_weight(x: Any, y: Any) -> Any:
-    """fmin's share for x: fmax's with the comparison turned round."""
-    x, y = plain(x), plain(y)
-    if type(x) is float and type(y) is float:
-        return 1.0 if math.isnan(y) else 0.0 if math.isnan(x) else _maximum_weight(y, x)
-    return np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, _maximum_weight(y, x)))
+    return _nan_losing(lambda a, b: _maximum_weight(b, a), x, y)
 
 
 FMAX = register(
