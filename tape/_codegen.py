@@ -34,7 +34,9 @@ The plan then runs on one of two paths:
   templates name slots, not values) or, where the template is one operator or one call, the
   builtin itself (``operator.mul``, ``math.sin``). Building it is linear in the records and
   never calls ``compile`` on anything long; CPython's compiler costs 10–25 µs per line of
-  source and its memory grows past ~10⁵ lines, so long tapes use this path.
+  source and its memory grows past ~10⁵ lines, so long tapes use this path. A loop in the
+  user's code makes the same lines again and again: each chunk of lines whose shape repeats
+  often is compiled once, for all its repeats, and runs as one op code (``_fuse_repeats``).
 
 Plain code on Python floats uses ``math``, which raises where NumPy gives inf or nan
 (``math.exp(1000.0)``, ``1.0 / 0.0``): the program then falls back to the generic replay for
@@ -51,6 +53,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _table as P
 from ._core import INPUT, Record, _plain, call, canonical
@@ -248,6 +251,9 @@ def lower(
     quick: list[_Quick | None] = [None] * n
     lines = lo.lines
     by_id = lo._by_id
+    # the interpreter's op list, filled directly by the scalar records' quick path
+    code_list = sink.code if isinstance(sink, _OpLists) else None
+    quick_of: dict[int, _Quick | None] = {}  # by row index and arity (8 · index + arity)
     for i in range(n):
         p, slots, params, ins, ans = records[i]
         row = ROWS[p]
@@ -264,20 +270,26 @@ def lower(
             fixed[i] = ans  # computed from constants alone: the recorded value
             continue
         varies[i] = True
-        if params is None and type(ans) is float and row.code is not None:
+        if params is None and type(ans) is float and row.code is not None and len(ins) < 8:
             # the scalar records of a long tape: one dictionary look-up each
             for x in ins:
                 if type(x) is not float:
                     break
             else:
-                q = _quick(row, ins, ans)
+                key = 8 * p + len(ins)
+                q: Any = quick_of.get(key, _MISSING)
+                if q is _MISSING:
+                    q = quick_of[key] = _quick(row, ins, ans)
                 if q is not None:
                     ops = [
                         s if s >= 0 else (by_id.get(id(c)) or lo.const(c, "", share=True))
                         for s, c in zip(slots, ins, strict=True)
                     ]
                     quick[i] = q
-                    lines.append((i, q.out, tuple([ops[j] for j in q.order])))
+                    if code_list is not None:
+                        code_list.append(_op_tuple(q.f_out, i, [ops[j] for j in q.order]))
+                    else:
+                        lines.append((i, q.out, tuple([ops[j] for j in q.order])))
                     continue
         ops = _operands(lo, i, slots, ins)
         kw = params or {}
@@ -327,14 +339,20 @@ def lower(
                 s = slots[k]
                 if s < 0 or not varies[s]:
                     continue
-                operands = tuple([sources[j] for j in order])
+                back_ops = [sources[j] for j in order]
                 if loc[s] >= 0:
-                    lines.append((n + s, bt.acc, (*operands, loc[s])))
+                    back_ops.append(loc[s])
+                    if code_list is not None:
+                        code_list.append(_op_tuple(bt.f_acc, n + s, back_ops))
+                    else:
+                        lines.append((n + s, bt.acc, tuple(back_ops)))
                 elif alias_copies and bt.text == "{0}":
-                    loc[s] = operands[0]
+                    loc[s] = back_ops[0]
                     continue
+                elif code_list is not None:
+                    code_list.append(_op_tuple(bt.f_text, n + s, back_ops))
                 else:
-                    lines.append((n + s, bt.text, operands))
+                    lines.append((n + s, bt.text, tuple(back_ops)))
                 loc[s] = n + s
             continue
         code = codes[i]
@@ -366,10 +384,12 @@ def lower(
 
 class _Text(NamedTuple):
     """A bound cotangent template, and the same accumulated into an adjoint (the adjoint
-    being the operand after the others)."""
+    being the operand after the others), with the interpreter's op code of each."""
 
     text: str
     acc: str
+    f_text: Callable[..., Any]
+    f_acc: Callable[..., Any]
 
 
 class _Quick(NamedTuple):
@@ -380,6 +400,7 @@ class _Quick(NamedTuple):
     out: str
     order: tuple[int, ...]
     back: tuple[tuple[int, _Text, tuple[int, ...]], ...]
+    f_out: Callable[..., Any]
 
 
 _QUICK: dict[tuple[Any, ...], _Quick | None] = {}
@@ -414,8 +435,10 @@ def _quick(row: Primitive, ins: tuple[Any, ...], ans: Any) -> _Quick | None:
                 continue
             raw = part
         text, bo = _template(raw, sym, {"g": m, "ans": m + 1})
-        back.append((k, _Text(text, f"{_ph(len(bo))} + {_paren(text)}"), bo))
-    q = _QUICK[key] = _Quick(out, order, tuple(back))
+        acc = f"{_ph(len(bo))} + {_paren(text)}"
+        bt = _Text(text, acc, op_code(text, len(bo)), op_code(acc, len(bo) + 1))
+        back.append((k, bt, bo))
+    q = _QUICK[key] = _Quick(out, order, tuple(back), op_code(out, len(order)))
     return q
 
 
@@ -640,6 +663,9 @@ _CALL = re.compile(r"([A-Za-z_][\w.]*)\((\{0\}(?:, \{1\})?(?:, \{2\})?)\)")
 _BUILTIN_TYPES = (type(math.sin), np.ufunc)
 _OPS: dict[tuple[str, int], Callable[..., Any]] = {}
 """Op codes by (template, operand count), shared by every program: one compile each."""
+_TEXT_OF: dict[int, str] = {}
+"""Each op code's template, by ``id`` (``_OPS`` keeps them alive): what a fused chunk of
+lines is written from."""
 
 
 def op_code(tpl: str, arity: int) -> Callable[..., Any]:
@@ -662,6 +688,7 @@ def op_code(tpl: str, arity: int) -> Callable[..., Any]:
         names = [f"_{k}" for k in range(arity)]
         f = eval(f"lambda {', '.join(names)}: " + tpl.format(*names), NAMESPACE)
     _OPS[key] = f
+    _TEXT_OF.setdefault(id(f), tpl)
     return f
 
 
@@ -681,22 +708,194 @@ class _OpLists:
     def append(self, line: Line) -> None:
         t, tpl, ops = line
         k = len(ops)
-        f = _OPS.get((tpl, k)) or op_code(tpl, k)
-        if k == 2:
-            self.code.append((f, t, ops[0], ops[1], -1))
-        elif k == 1:
-            self.code.append((f, t, ops[0], -1, -1))
-        elif k == 3:
-            self.code.append((f, t, ops[0], ops[1], ops[2]))
-        else:
-            self.code.append((f, t, ops, -2, -1))
+        self.code.append(_op_tuple(_OPS.get((tpl, k)) or op_code(tpl, k), t, ops))
+
+
+def _op_tuple(
+    f: Callable[..., Any], t: int, ops: Sequence[int]
+) -> tuple[Callable[..., Any], int, Any, int, int]:
+    """One interpreter line: (op code, target, operand slots a, b, c), with b = -1 for one
+    operand and b = -2 for more than three (then a is the tuple of all of them)."""
+    k = len(ops)
+    if k == 2:
+        return (f, t, ops[0], ops[1], -1)
+    if k == 1:
+        return (f, t, ops[0], -1, -1)
+    if k == 3:
+        return (f, t, ops[0], ops[1], ops[2])
+    return (f, t, tuple(ops), -2, -1)
+
+
+CHUNK = 120
+"""Lines per chunk of an interpreted program that ``_fuse_repeats`` may compile (divisible by
+2, 3, 4, 5, 6 and 8, so a loop whose body records that many lines repeats in one shape)."""
+
+FUSE_MIN_REPEATS = 16
+"""A chunk's shape is compiled when it occurs at least this often: compiling one costs about
+as much as 40 calls of the program save on it."""
+
+FUSE_MAX_LINES = 6_000
+"""At most this many lines are compiled for one program (about 0.1 s of ``compile``)."""
+
+
+_Op = tuple[Callable[..., Any], int, Any, int, int]
+
+
+def _fuse_repeats(code: list[_Op], n: int, consts: list[Any]) -> list[_Op]:
+    """The interpreter's lines with the chunks that repeat compiled, a function each.
+
+    A loop in the user's code records the same operations again and again, so its lines
+    repeat with the slots they work on moved along. The lines are cut into chunks of
+    ``CHUNK``; a chunk's *shape* is its op codes, with each slot it reads or writes written
+    relative to its first target where that is near (fewer than ``_NEAR`` slots away: the
+    values the loop's body just made), and as a hole otherwise: a constant (a loop over
+    data has new ones every time round), or a far slot (a parameter every round reads, the
+    gradient every round adds to, the values the backward lines read). A shape that occurs
+    ``FUSE_MIN_REPEATS`` times or more is compiled once into ``chunk(S, o, K, H)``: its
+    lines as Python source (operators and calls inline, no dispatch per line), the near
+    slots in local variables (read once, written back at the end), the holes read from
+    the chunk's own constants ``K`` and far slots ``S[H[i]]`` as each line needs them. Near
+    and far slots never meet, so the locals cannot go stale. Each such chunk then runs as
+    one line of the interpreter; everything else stays as it was. (The shapes are computed
+    with NumPy over columns of the lines: a Python loop per line cost as much as lowering.)
+    """
+    k = len(code) // CHUNK
+    if k < FUSE_MIN_REPEATS:
+        return code
+    limit = 2 * n
+    shape_of: dict[bytes, int] = {}  # a shape -> its number
+    first: list[int] = []  # a shape's first chunk
+    counts: list[int] = []
+    rows: list[Any] = []  # a shape's rows (op code id, operands a, b, c, target)
+    ids: list[int] = []  # each chunk's shape number, -1 for none
+    holes: list[tuple[Any, Any]] = []  # each chunk's constant slots and far slots, in order
+    for j0 in range(0, k, _FUSE_BLOCK):  # a block of chunks at a time: bounded temporaries
+        j1 = min(k, j0 + _FUSE_BLOCK)
+        cols, bad, chunk_holes = _shapes(code[j0 * CHUNK : j1 * CHUNK], j1 - j0, limit)
+        holes.extend(chunk_holes)
+        for j in range(j1 - j0):
+            if bad[j]:
+                ids.append(-1)
+                continue
+            sid = shape_of.setdefault(cols[j].tobytes(), len(first))
+            if sid == len(first):
+                first.append(j0 + j)
+                counts.append(0)
+                rows.append(cols[j].tolist())
+            counts[sid] += 1
+            ids.append(sid)
+    del shape_of
+    compiled: dict[int, Callable[..., Any]] = {}
+    budget = FUSE_MAX_LINES
+    for sid in sorted(range(len(first)), key=lambda sid: -counts[sid]):
+        if counts[sid] < FUSE_MIN_REPEATS or budget < CHUNK:
+            break
+        j = first[sid]
+        compiled[sid] = _compile_chunk(rows[sid], code[j * CHUNK : (j + 1) * CHUNK])
+        budget -= CHUNK
+    if not compiled:
+        return code
+    out: list[_Op] = []
+    done = 0
+    for j, sid in enumerate(ids):
+        fn = compiled.get(sid)
+        if fn is None:
+            continue
+        start = j * CHUNK
+        out.extend(code[done:start])
+        ks, hs = holes[j]
+        K = tuple([consts[c - limit] for c in ks.tolist()])
+        out.append((fn, code[start][1], (K, tuple(hs.tolist())), -3, -1))
+        done = start + CHUNK
+    out.extend(code[done:])
+    return out
+
+
+_FUSE_BLOCK = 256  # chunks whose shapes are computed together
+_NEAR = 4 * CHUNK  # slots this close to a chunk's first target are its locals
+_CONST = 1 << 60  # in a shape: a constant (relative slots are far smaller)
+_FAR = (1 << 60) + 1  # in a shape: a far slot
+_NONE = -(1 << 60)  # in a shape: no operand there
+
+
+def _shapes(
+    code: list[_Op], k: int, limit: int
+) -> tuple[npt.NDArray[np.int64], list[bool], list[tuple[Any, Any]]]:
+    """The shapes of ``k`` chunks of lines (see ``_fuse_repeats``), as rows of int64: op
+    code id, then operands a, b, c and the target, each a slot relative to the chunk's
+    first target, ``_CONST``, ``_FAR`` or ``_NONE``; whether each chunk cannot be fused (a
+    line of more than three operands, or a chunk already); and each chunk's holes: its
+    constants' slots and its far slots, in the order its lines read and write them."""
+    fs, ts, as_, bs, cs = zip(*code, strict=True)
+    b = np.array(bs, dtype=np.int64)
+    several = b < -1
+    if several.any():
+        as_ = tuple(-1 if x else a for a, x in zip(as_, several.tolist(), strict=True))
+    t = np.array(ts, dtype=np.int64)
+    slots = np.stack([np.array(as_, dtype=np.int64), b, np.array(cs, dtype=np.int64), t], -1)
+    slots = slots.reshape(k, CHUNK, 4)
+    rel = slots - t.reshape(k, CHUNK)[:, :1, None]
+    none = slots < 0
+    const = slots >= limit
+    far = ~none & ~const & (np.abs(rel) >= _NEAR)
+    enc = np.where(none, _NONE, np.where(const, _CONST, np.where(far, _FAR, rel)))
+    ids = np.fromiter(map(id, fs), np.int64, len(fs)).reshape(k, CHUNK, 1)
+    cols: npt.NDArray[np.int64] = np.concatenate([ids, enc], axis=-1)
+    bad: list[bool] = np.asarray(several.reshape(k, CHUNK).any(axis=1)).tolist()
+    cuts_k = np.cumsum(const.reshape(k, -1).sum(axis=1))[:-1]
+    cuts_h = np.cumsum(far.reshape(k, -1).sum(axis=1))[:-1]
+    ks = np.split(slots[const], cuts_k)
+    hs = np.split(slots[far], cuts_h)
+    return cols, bad, list(zip(ks, hs, strict=True))
+
+
+def _compile_chunk(shape: list[list[int]], lines: list[_Op]) -> Callable[..., Any]:
+    """One chunk's shape (rows of op code id, operands, target; see ``_fuse_repeats``) as
+    ``chunk(S, o, KH)``; ``lines`` are one chunk of that shape."""
+    body: list[str] = []
+    names: dict[int, str] = {}
+    written: dict[int, str] = {}
+    count = {"K": 0, "H": 0}
+
+    def hole(kind: str) -> str:
+        count[kind] += 1
+        return f"{kind}[{count[kind] - 1}]"
+
+    def read(j: int) -> str:
+        if j == _CONST:
+            return hole("K")
+        if j == _FAR:
+            return f"S[{hole('H')}]"
+        got = names.get(j)
+        if got is None:
+            got = names[j] = f"l{len(names)}"
+            body.append(f"{got} = S[o + {j}]")
+        return got
+
+    for (_, a, b, c, t), line in zip(shape, lines, strict=True):
+        expr = _TEXT_OF[id(line[0])].format(*[read(j) for j in (a, b, c) if j != _NONE])
+        if t == _FAR:
+            body.append(f"S[{hole('H')}] = {expr}")
+            continue
+        target = names.get(t)
+        if target is None:
+            target = names[t] = f"l{len(names)}"
+        body.append(f"{target} = {expr}")
+        written[t] = target
+    body.extend(f"S[o + {t}] = {name}" for t, name in written.items())
+    src = "def chunk(S, o, KH):\n    K, H = KH\n" + "".join(f"    {line}\n" for line in body)
+    ns: dict[str, Any] = dict(NAMESPACE)
+    exec(compile(src, "<tape chunk>", "exec"), ns)
+    fn: Callable[..., Any] = ns["chunk"]
+    return fn
 
 
 class Interpreter:
     """The records as one flat list: per line an op code, its target slot and its operand
     slots, run by one loop over one list of slots (values, adjoints, constants). Building
-    it is one pass over the records; no source is compiled (only each distinct template,
-    once, shared by every program)."""
+    it is one pass over the records; no long source is compiled (only each distinct
+    template, once, shared by every program, and each chunk shape that repeats, once per
+    program: see ``_fuse_repeats``)."""
 
     __slots__ = ("_grads", "_inputs", "_ops", "_output", "_slots")
 
@@ -709,6 +908,7 @@ class Interpreter:
             slots[s] = v
         slots.extend(plan.consts)
         self._slots = slots
+        ops.code = _fuse_repeats(ops.code, n, plan.consts)
         self._ops = ops
         self._inputs = [(k, s) for k, s in enumerate(plan.inputs) if 0 <= s < n]
         self._output = plan.output
@@ -729,6 +929,8 @@ class Interpreter:
                     S[t] = f(S[a], S[b], S[c])
             elif b == -1:
                 S[t] = f(S[a])
-            else:
+            elif b == -2:
                 S[t] = f(*[S[j] for j in a])
+            else:  # a compiled chunk of lines (see _fuse_repeats)
+                f(S, t, a)
         return S[self._output], tuple(S[j] if j >= 0 else None for j in self._grads)

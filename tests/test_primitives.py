@@ -24,6 +24,7 @@ import pytest
 from _cases import CASES, Case, case
 from _draw import BINARY, UNARY, Shape, draw, draw_array, shape_id
 from _draw import keyed_rng as _rng
+from test_replay_paths import fused
 
 import tape as tp
 from tape import _table as P
@@ -688,7 +689,8 @@ def _nearby(a: tp.Value, key: str) -> tp.Value:
 @pytest.mark.parametrize("c", [c for c in CASES if c.replay], ids=[c.id for c in CASES if c.replay])
 def test_case_replays_at_a_new_point(c: Case) -> None:
     """The tape recorded at the case's point, compiled and run at a nearby point, gives the
-    value and gradient of a fresh recording there (both code paths of the Program)."""
+    value and gradient of a fresh recording there (both code paths of the Program, and the
+    interpreter with its lines compiled in chunks, as a long loop's are)."""
     xs = [tp.Var(a) for a in c.args]
     with tp.Tape(persistent=True) as t:
         out = c.fn(*xs)
@@ -700,7 +702,7 @@ def test_case_replays_at_a_new_point(c: Case) -> None:
     with tp.Tape() as t2:
         y2 = tp.sum(c.fn(*zs) * w)
     want = t2.gradient(y2, zs)
-    for run in (prog.value_and_grad, prog.value_and_grad_interpreted):
+    for run in (prog.value_and_grad, prog.value_and_grad_interpreted, fused(prog).value_and_grad):
         value, grads = run(*new)
         np.testing.assert_allclose(value, y2.value, rtol=1e-12, atol=1e-12)
         for g, g2 in zip(grads, want, strict=True):

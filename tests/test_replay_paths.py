@@ -31,14 +31,38 @@ from hypothesis import strategies as st
 from test_replay import Step, _point, assert_same, composition, fresh_value_and_grad, record
 
 import tape as tp
-from tape._program import COMPILE_LIMIT
+from tape import _codegen
+from tape._program import COMPILE_LIMIT, Program
 
-PATHS = ("compiled", "interpreted", "generic")
+PATHS = ("compiled", "interpreted", "generic", "fused")
+"""The forced paths, and "fused": the interpreter with every chunk of its lines compiled
+(chunks of 3 lines, each compiled though it occurs once, slots more than one away read and
+written through holes), as a long loop's lines are."""
+
+
+def fused(prog: tp.Program) -> tp.Program:
+    """``prog`` on the interpreted path with every chunk of 3 of its lines compiled."""
+    p = Program(prog._tape, prog._records, prog._inputs, prog._outputs, path="interpreted")
+    mp = pytest.MonkeyPatch()
+    mp.setattr(_codegen, "CHUNK", 3)
+    mp.setattr(_codegen, "FUSE_MIN_REPEATS", 1)
+    mp.setattr(_codegen, "FUSE_MAX_LINES", 10**9)
+    mp.setattr(_codegen, "_NEAR", 2)  # most slots far: read and written through holes
+    try:
+        p._runner("interpreted")
+    finally:
+        mp.undo()
+    return p
+
+
+def on(prog: tp.Program, path: str) -> tp.Program:
+    """``prog`` on one of ``PATHS``."""
+    return fused(prog) if path == "fused" else prog.using(path)
 
 
 def on_every_path(prog: tp.Program, *xs: Any) -> list[tuple[Any, tuple[Any, ...]]]:
     """``value_and_grad`` at ``xs`` on each forced path."""
-    return [prog.using(path).value_and_grad(*xs) for path in PATHS]
+    return [on(prog, path).value_and_grad(*xs) for path in PATHS]
 
 
 @settings(
@@ -110,7 +134,7 @@ def test_guards_raise_on_both_paths() -> None:
 
     _, prog, _ = record(f, np.array([0.5, 1.0]))
     for path in PATHS:
-        p = prog.using(path)
+        p = on(prog, path)
         value, (g,) = p.value_and_grad(np.array([2.0, -1.0]))  # the same branch
         assert_same(value, math.sin(1.0))
         assert_same(g, np.full(2, math.cos(1.0)))
@@ -159,8 +183,66 @@ def test_auto_compiles_short_tapes_and_interprets_long_ones() -> None:
     assert long.path == "auto" and long.using("compiled").path == "compiled"
     want = _float_chain(-0.7, n)
     for path in ("auto", *PATHS):
-        value, (g,) = long.using(path).value_and_grad(-0.7)
+        value, (g,) = (long if path == "auto" else on(long, path)).value_and_grad(-0.7)
         assert_same([value, g], list(want), path)
+
+
+def _chunk_lines(prog: tp.Program) -> list[Any]:
+    """The compiled chunks among the interpreter's lines (see ``_codegen._fuse_repeats``)."""
+    run = prog._runner("interpreted")
+    assert isinstance(run, _codegen.Interpreter)
+    return [f for f, _, _, b, _ in run._ops.code if b == -3]
+
+
+def test_the_repeated_chunks_of_a_long_loop_are_compiled_once() -> None:
+    n = 1000  # 4,001 records, 7,000 lines
+    _, prog, _ = record(lambda x: _chain(x, n), 0.5)
+    chunks = _chunk_lines(prog)
+    lines = len(prog._runner("interpreted"))  # type: ignore[arg-type]
+    assert len(chunks) * _codegen.CHUNK > 0.9 * 7 * n, "most lines run in compiled chunks"
+    assert len(set(chunks)) <= 6, "one function per shape of chunk, not per chunk"
+    assert lines < 7 * n / 20
+    want = _float_chain(0.3, n)
+    compiled = prog.using("compiled").value_and_grad(0.3)
+    got = prog.using("interpreted").value_and_grad(0.3)
+    assert got == compiled, "the same NumPy and math expressions: the same bits"
+    assert_same(list(got[0:1]) + list(got[1]), list(want))
+
+
+def test_a_long_loop_over_arrays_fuses_and_equals_a_fresh_recording() -> None:
+    rng = np.random.default_rng(8)
+    W, xs = 0.5 * rng.standard_normal((4, 4)), rng.standard_normal((400, 4))
+
+    def rnn(h: Any, u: Any) -> Any:
+        for x in xs:
+            h = tp.tanh(W @ h + u * x) + 0.01 * h  # broadcast of u's (1,) against (4,)
+        return tp.sum(h * h)
+
+    _, prog, _ = record(rnn, np.zeros(4), np.array([0.7]))
+    assert len(prog) > COMPILE_LIMIT and _chunk_lines(prog)
+    for _ in range(2):
+        point = (rng.standard_normal(4), rng.standard_normal(1))
+        want = fresh_value_and_grad(rnn, *point)
+        got = prog.value_and_grad(*point)
+        same = prog.using("compiled").value_and_grad(*point)
+        assert got[0] == same[0] and all(map(np.array_equal, got[1], same[1])), "same bits"
+        assert_same(got[0], want[0], "value")
+        assert_same(list(got[1]), want[1], "gradients")
+
+
+def test_chunks_that_occur_rarely_stay_interpreted() -> None:
+    rng = np.random.default_rng(2)
+    ops = [tp.sin, tp.cos, tp.tanh, lambda v: v * v, lambda v: 0.5 * v]
+    picks = rng.integers(0, len(ops), 3000)  # no period: no chunk shape repeats 16 times
+
+    def f(x: Any) -> Any:
+        for k in picks:
+            x = 0.9 * ops[k](x) + 0.01
+        return x
+
+    _, prog, _ = record(f, 0.2)
+    assert not _chunk_lines(prog)
+    assert_same(prog.value_and_grad(0.4)[1][0], fresh_value_and_grad(f, 0.4)[1][0])
 
 
 def test_math_errors_fall_back_to_numpy_values_on_both_paths() -> None:
@@ -170,10 +252,11 @@ def test_math_errors_fall_back_to_numpy_values_on_both_paths() -> None:
     _, prog, _ = record(f, 1.0, 2.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        for path in ("compiled", "interpreted"):
-            value, (gx, gy) = prog.using(path).value_and_grad(1000.0, 2.0)
+        for path in ("compiled", "interpreted", "fused"):
+            p = on(prog, path)
+            value, (gx, gy) = p.value_and_grad(1000.0, 2.0)
             assert value == math.inf and gx == math.inf and gy == -0.25
-            value, (gx, gy) = prog.using(path).value_and_grad(0.0, 0.0)
+            value, (gx, gy) = p.value_and_grad(0.0, 0.0)
             assert value == math.inf and gx == 1.0 and math.isinf(gy)
 
 
@@ -184,7 +267,7 @@ def test_inputs_are_not_copied_or_written() -> None:
     recs = prog.replay(x)
     assert any(r[4] is x for r in recs)  # the caller's array itself, not a copy
     for path in PATHS:
-        value, (g,) = prog.using(path).value_and_grad(x)
+        value, (g,) = on(prog, path).value_and_grad(x)
         assert_same(value, float(np.sum(np.tanh(x) * x)))
         assert isinstance(g, np.ndarray)
         assert not np.shares_memory(g, x) and g.flags.writeable
@@ -206,13 +289,13 @@ def test_results_never_share_memory_with_inputs_constants_or_each_other() -> Non
     assert not np.shares_memory(out_view, x1)
     twice = t.compile(inputs=[x, x], outputs=[y])  # one slot, two gradients
     for path in PATHS:
-        _, (g1, g2) = twice.using(path).value_and_grad(x1, x1)
+        _, (g1, g2) = on(twice, path).value_and_grad(x1, x1)
         assert isinstance(g1, np.ndarray)
         np.testing.assert_array_equal(g1, c)
         np.testing.assert_array_equal(g2, c)
         assert not np.shares_memory(g1, g2) and not np.shares_memory(g1, c)
         g1[0] = -1.0  # the caller's to write: the program is not changed
-        assert_same(twice.using(path).value_and_grad(x1, x1)[1][0], c)
+        assert_same(on(twice, path).value_and_grad(x1, x1)[1][0], c)
 
 
 def test_source_reads_as_numpy_with_the_shapes_made_literal() -> None:
