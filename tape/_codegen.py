@@ -356,6 +356,8 @@ def lower(
                 loc[s] = n + s
             continue
         code = codes[i]
+        if code is not None and code.partials is not None and len(set(slots)) < len(slots):
+            code = _merged_partials(code, slots)  # x * x: one line g · (x + x), not two
         bops: list[int] | None = None
         for k, s in enumerate(slots):
             if s < 0 or not varies[s]:
@@ -380,6 +382,29 @@ def lower(
             loc[s] = n + s
     grads = [loc[s] if 0 <= s < n else -1 for s in inputs]
     return Plan(n, lo.consts, lo.hints, fixed, lo.lines, n_forward, inputs, output, grads, lo.plain)
+
+
+def _merged_partials(code: Code, slots: tuple[int, ...]) -> Code:
+    """``code`` for a record that reads one slot as several inputs: the partials of those
+    inputs summed into the first one's (the others None), so its cotangent is one line."""
+    assert code.partials is not None
+    merged = list(code.partials)
+    for k, s in enumerate(slots):
+        if s < 0 or merged[k] is None:
+            continue
+        for k2 in range(k + 1, len(slots)):
+            p2 = merged[k2]
+            if slots[k2] == s and p2 is not None:
+                p1 = merged[k]
+                assert p1 is not None
+                merged[k] = "2.0" if p1 == p2 == "1" else f"{_signed(p1)} + {_signed(p2)}"
+                merged[k2] = None
+    return code._replace(partials=tuple(merged))
+
+
+def _signed(partial: str) -> str:
+    """A partial as an expression: ``"1"`` and ``"-1"`` (±the cotangent) as numbers."""
+    return {"1": "1.0", "-1": "(-1.0)"}.get(partial, _paren(partial))
 
 
 class _Text(NamedTuple):

@@ -204,6 +204,8 @@ def _sum_to_code(expr: str, to: tuple[int, ...], frm: tuple[int, ...]) -> str:
     )
     if not axes:
         return expr
+    if len(axes) == lead:  # only leading axes: the sum has the shape already
+        return f"{expr}.sum(axis={axes!r})"
     out = f"{expr}.sum(axis={axes!r}, keepdims=True)"
     return f"{out}.reshape({to!r})" if lead else out
 
