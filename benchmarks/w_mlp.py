@@ -17,6 +17,7 @@ import peers
 from harness import FLOOR, JIT, PEER, TAPE, Contender, Table, check_gradients, measure, missing
 
 import tape as tp
+from tape import optim
 
 ALPHA = 1e-4  # W1's L2 coefficient (micrograd's demo)
 
@@ -192,9 +193,10 @@ def tape_contender(spec: Spec, params: list[np.ndarray], X: np.ndarray, y: np.nd
             loss = tape_loss(ps, X, y, spec)
         return t.gradient(loss, ps)
 
+    opt = optim.SGD(ps, lr=spec.lr)  # in place, as the floor's and PyTorch's updates
+
     def step() -> None:
-        for p, g in zip(ps, grads(), strict=True):
-            p.value = p.value - spec.lr * g
+        opt.step(grads())
 
     return Contender("tape", TAPE, step, grads)
 

@@ -1,9 +1,14 @@
 """Optimizers: ``SGD`` (with momentum) and ``Adam``, updating parameters from a gradient list.
 
 An optimizer holds the parameters (Vars) and its own state; ``step(grads)`` takes the list
-that ``t.gradient(loss, params)`` returned, in the same order, and assigns each parameter a
-new value (``p.value = ...``: values are read-only arrays, so they are replaced, not
-written in place). The update formulas are PyTorch's.
+that ``t.gradient(loss, params)`` returned, in the same order, and gives each parameter its
+new value. The update formulas are PyTorch's.
+
+Like PyTorch's, the update is in place when nothing else can see it: a parameter's array is
+written in place when the Var is the only holder of it (no live tape's records, no array
+you kept from ``p.value``, no view of it; CPython's reference count says so). Otherwise the
+parameter gets a new array and whoever holds the old one keeps the old values, so a value
+read before a step never changes under you.
 
     opt = optim.Adam(model.parameters(), lr=1e-3)
     with tp.Tape() as t:
@@ -14,6 +19,7 @@ written in place). The update formulas are PyTorch's.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -91,11 +97,31 @@ class Optimizer:
             plain.append(float(g) if pshape == () else np.asarray(g))
         self.steps += 1
         for i, (p, g) in enumerate(zip(self.params, plain, strict=True)):
-            p.value = self._update(i, p.value, g)
+            v = p.value
+            d = self._decrement(i, v, g)
+            if (
+                type(v) is np.ndarray
+                and sys.getrefcount(v) <= _ONLY_THE_VAR
+                and v.base is None
+                and type(d) is np.ndarray
+                and d.dtype == v.dtype
+            ):
+                # the Var is the only holder: write in place (as PyTorch's optimizers do)
+                v.flags.writeable = True
+                np.subtract(v, d, out=v)
+                v.flags.writeable = False
+            else:
+                p.value = v - d
 
-    def _update(self, i: int, p: tp.Value, g: tp.Value) -> tp.Value:
-        """The new value of parameter ``i`` (value ``p``, gradient ``g``)."""
+    def _decrement(self, i: int, p: tp.Value, g: tp.Value) -> tp.Value:
+        """What parameter ``i`` (value ``p``, gradient ``g``) loses this step: its new value
+        is ``p - decrement``."""
         raise NotImplementedError
+
+
+# sys.getrefcount(v) in step() when only the Var holds v: the Var, the local v, and
+# getrefcount's own argument
+_ONLY_THE_VAR = 3
 
 
 def _check_nonnegative(name: str, value: float) -> None:
@@ -133,14 +159,14 @@ class SGD(Optimizer):
         self.weight_decay = weight_decay
         self._buf: list[tp.Value | None] = [None] * len(self.params)
 
-    def _update(self, i: int, p: tp.Value, g: tp.Value) -> tp.Value:
+    def _decrement(self, i: int, p: tp.Value, g: tp.Value) -> tp.Value:
         if self.weight_decay:
             g = g + self.weight_decay * p
         if self.momentum:
             buf = self._buf[i]
             g = _copy(g) if buf is None else self.momentum * buf + g
             self._buf[i] = g
-        return p - self.lr * g
+        return self.lr * g
 
 
 class Adam(Optimizer):
@@ -182,7 +208,7 @@ class Adam(Optimizer):
         self._m: list[tp.Value] = [_zeros_like(p.value) for p in self.params]
         self._v: list[tp.Value] = [_zeros_like(p.value) for p in self.params]
 
-    def _update(self, i: int, p: tp.Value, g: tp.Value) -> tp.Value:
+    def _decrement(self, i: int, p: tp.Value, g: tp.Value) -> tp.Value:
         b1, b2 = self.betas
         if self.weight_decay:
             g = g + self.weight_decay * p
@@ -192,7 +218,7 @@ class Adam(Optimizer):
         correction2 = 1.0 - b2**self.steps
         # PyTorch's arrangement of lr · m̂ / (√v̂ + eps)
         denom = _sqrt(v) / math.sqrt(correction2) + self.eps
-        return p - (self.lr / correction1) * m / denom
+        return (self.lr / correction1) * m / denom
 
 
 __all__ = ["SGD", "Adam", "Optimizer"]

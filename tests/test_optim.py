@@ -4,6 +4,7 @@ out by hand, float parameters, learning-rate schedules, and the errors of step()
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -168,13 +169,46 @@ def test_lr_is_assignable_between_steps() -> None:
     assert opt.steps == 2
 
 
-def test_the_updated_value_is_a_new_read_only_array() -> None:
+def test_a_value_kept_from_before_a_step_keeps_its_numbers() -> None:
     x = tp.Var(X0)
     before = x.value
     optim.SGD([x], lr=0.1).step([np.ones(2)])
     assert x.value is not before
     np.testing.assert_array_equal(before, X0)  # the old value was not written in place
+    np.testing.assert_array_equal(x.value, X0 - 0.1)
     assert not x.value.flags.writeable  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("make", [optim.SGD, optim.Adam])
+def test_a_value_only_the_var_holds_is_updated_in_place(make: Any) -> None:
+    x, ref = tp.Var(X0), tp.Var(X0)
+    opt, ref_opt = make([x], lr=0.1), make([ref], lr=0.1)
+    address = id(x.value)
+    for k in range(3):
+        with tp.Tape() as t:
+            loss = tp.sum(tp.sin(x) * x)
+        g = t.gradient(loss, x)
+        opt.step([g])
+        _ = ref.value  # a reference held while stepping: ref gets new arrays
+        kept = ref.value
+        ref_opt.step([g])
+        assert ref.value is not kept, k
+        assert id(x.value) == address, k  # the same array every step
+        np.testing.assert_array_equal(x.value, ref.value)
+    assert not x.value.flags.writeable  # type: ignore[union-attr]
+
+
+def test_a_live_tape_or_a_view_stops_the_update_in_place() -> None:
+    x = tp.Var(X0)
+    with tp.Tape(persistent=True) as t:  # holds x's value in its records until freed
+        loss = tp.sum(x * x)
+    held = id(x.value)
+    optim.SGD([x], lr=0.1).step(t.gradient(loss, [x]))
+    assert id(x.value) != held
+    np.testing.assert_array_equal(t.gradient(loss, x), 2 * X0)  # the records kept X0
+    view = np.asarray(x.value)[:1]
+    optim.SGD([x], lr=0.1).step([np.ones(2)])
+    np.testing.assert_array_equal(view, (X0 - 0.2 * X0)[:1])  # unchanged
 
 
 def test_step_reads_gradients_from_tape_in_parameter_order() -> None:
