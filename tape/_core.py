@@ -18,7 +18,6 @@ made.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import sys
 import threading
@@ -158,6 +157,7 @@ class Recorder:
         self._level = 0
         self._state = "new"  # new -> active -> done -> freed
         self._thread = 0
+        self._owner = -1  # the thread's id while active (bind's fast check), else -1
         self._names: dict[int, str] = {}  # slot -> the name of the Var recorded there
 
     def _labels(self) -> dict[int, str]:
@@ -181,8 +181,9 @@ class Recorder:
         self._records = []
         self._leaves = {}
         self._names = {}
-        _unlock(self._locked)
-        self._locked = []
+        if self._locked or _DEFERRED_UNLOCKS:
+            _unlock(self._locked)
+            self._locked = []
 
     def _check_thread(self, what: str) -> None:
         if self._state == "active" and threading.get_ident() != self._thread:
@@ -405,7 +406,7 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
         # the shapes named. (Written inline: a call per record cost W5 a tenth.)
         tape = stack[0]
         while True:
-            if tape._state != "active" or tape._thread != _get_ident():
+            if tape._owner != _get_ident():  # active, and entered by this thread
                 break
             slots: list[int] = []
             inputs: list[Any] = []
@@ -415,9 +416,10 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
             for a in args:
                 t = type(a)
                 if t is _VAR:
-                    if a._tape is tape:
+                    at = a._tape
+                    if at is tape:
                         v, s = a._value, a._slot
-                    elif a._tape is None:  # a leaf: its slot, or a new one if the op succeeds
+                    elif at is None:  # a leaf: its slot, or a new one if the op succeeds
                         found = tape._leaves.get(id(a))
                         if found is not None and found[0] is a:
                             s = found[1]
@@ -451,10 +453,11 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
                     ans = prim.impl(*inputs, **params) if params else prim.impl(*inputs)
                 except Exception:
                     break
-                if type(ans) is not float and (
-                    type(ans) is not np.ndarray
-                    or ans.dtype.kind != "f"
+                ta = type(ans)
+                if ta is not float and (
+                    ta is not np.ndarray
                     or ans.ndim == 0
+                    or ans.dtype.kind != "f"
                     or not prim.differentiable
                 ):
                     ans = canonical(prim, ans)  # floats for scalars, booleans checked
@@ -596,24 +599,22 @@ _DEFERRED_UNLOCKS: list[list[Array]] = []
 
 def _lock(arr: Array) -> list[Array]:
     """Make ``arr`` and the arrays it is a view of read-only; returns what was locked."""
-    chain: list[Array] = []
-    a: object = arr
-    while isinstance(a, np.ndarray):
-        chain.append(a)
-        a = a.base
     locked = []
     with _LOCKS_GUARD:
-        _unlock_deferred()
-        for a in chain:
-            held = _LOCKS.get(id(a))
+        if _DEFERRED_UNLOCKS:
+            _unlock_deferred()
+        a: Any = arr
+        while isinstance(a, np.ndarray):
+            key = id(a)
+            held = _LOCKS.get(key)
             if held is not None and held[0] is a:
-                _LOCKS[id(a)] = (a, held[1] + 1)
+                _LOCKS[key] = (a, held[1] + 1)
+                locked.append(a)
             elif a.flags.writeable:
-                a.flags.writeable = False
-                _LOCKS[id(a)] = (a, 1)
-            else:
-                continue
-            locked.append(a)
+                a.setflags(write=False)  # (setflags: half the cost of flags.writeable = ...)
+                _LOCKS[key] = (a, 1)
+                locked.append(a)
+            a = a.base
     return locked
 
 
@@ -632,12 +633,15 @@ def _unlock_deferred() -> None:
 def _unlock_held(arrays: list[Array]) -> None:
     """Give back one tape's hold on ``arrays`` (the caller holds _LOCKS_GUARD)."""
     for arr in reversed(arrays):  # bases before their views
-        held = _LOCKS.get(id(arr))
+        key = id(arr)
+        held = _LOCKS.get(key)
         if held is None or held[0] is not arr:
             continue
         if held[1] > 1:
-            _LOCKS[id(arr)] = (arr, held[1] - 1)
+            _LOCKS[key] = (arr, held[1] - 1)
         else:
-            del _LOCKS[id(arr)]
-            with contextlib.suppress(ValueError):  # a view of a base locked elsewhere
-                arr.flags.writeable = True
+            del _LOCKS[key]
+            try:  # noqa: SIM105 (contextlib.suppress costs more than the flag itself)
+                arr.setflags(write=True)
+            except ValueError:  # a view of a base locked elsewhere
+                pass

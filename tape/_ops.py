@@ -254,10 +254,12 @@ class Operators:
 
     def _floats(self, name: str, dtype: npt.DTypeLike | None, out: object) -> Any:
         """The receiver as floats for a reduction: cast to ``dtype``; a mask to 1.0/0.0."""
+        v = P.plain(self)
+        if dtype is None and out is None and type(v) is np.ndarray and v.dtype.kind == "f":
+            return self  # (the common case first: a float array)
         _no_out(name, out)
         if dtype is not None:
             return P.astype(cast(Any, self), dtype)
-        v = P.plain(self)
         if type(v) is bool or (type(v) is np.ndarray and v.dtype == np.bool_):
             return P.astype(cast(Any, self), np.float64)
         return self

@@ -63,16 +63,20 @@ plain = _plain
 
 def _shape_of(v: Any) -> tuple[int, ...]:
     """The shape of a float, array, Var or Dual (``()`` for a float)."""
+    if type(v) is not np.ndarray and type(v) is not float:
+        v = plain(v)
     if type(v) is np.ndarray:
-        return tuple(v.shape)
-    return () if type(v) is float else tuple(np.shape(plain(v)))
+        return v.shape  # type: ignore[no-any-return]
+    return () if type(v) is float else tuple(np.shape(v))
 
 
 def ndim(v: Any) -> int:
     """The number of axes of a float, array, Var or Dual."""
+    if type(v) is not np.ndarray and type(v) is not float:
+        v = plain(v)
     if type(v) is np.ndarray:
-        return int(v.ndim)
-    return len(_shape_of(v))
+        return v.ndim
+    return 0 if type(v) is float else len(np.shape(v))
 
 
 def _float_fallback(np_fn: Callable[..., Any], *xs: float) -> float:
@@ -1228,7 +1232,13 @@ RELU = register(
     elementwise(
         "relu",
         impl=lambda x: (x if x > 0.0 else 0.0) if type(x) is float else np.maximum(x, 0.0),
-        partials=(lambda t, ans, x: t * _mask(plain(x) > 0.0),),
+        partials=(
+            lambda t, ans, x: (
+                t * (x > 0.0)  # plain arrays: NumPy multiplies by the mask directly
+                if type(x) is np.ndarray and type(t) is np.ndarray
+                else t * _mask(plain(x) > 0.0)
+            ),
+        ),
         notation="relu {0}",
         code=_PLAIN_RELU,
     )
@@ -1368,7 +1378,11 @@ def clip(x: Any, a_min: float | None, a_max: float | None) -> Any:
 
 
 def _reduce_impl(np_fn: Callable[..., Any]) -> Callable[..., Any]:
+    method = getattr(np.ndarray, np_fn.__name__)  # np.sum's ndarray.sum: a third of its cost
+
     def impl(x: Any, axis: Axis, keepdims: bool) -> Any:
+        if type(x) is np.ndarray:
+            return method(x, axis=axis, keepdims=keepdims)
         if type(x) is float:
             if axis not in (None, 0, -1, ()):
                 raise ValueError(f"axis {axis} is out of bounds for a scalar")
@@ -1654,7 +1668,8 @@ def _mT(v: Any) -> Any:
 
 def _matmul_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
     if type(g) is np.ndarray and type(y) is np.ndarray and y.ndim >= 2 and ndim(x) >= 2:
-        return g @ y.swapaxes(-1, -2)  # plain matrices (the sweep of most models): NumPy
+        # plain matrices (the sweep of most models): NumPy (.T is the cheaper view in 2-D)
+        return g @ (y.T if y.ndim == 2 else y.swapaxes(-1, -2))
     if ndim(y) == 1:
         if ndim(x) == 1:
             return g * y  # (n,) @ (n,) is a dot product
@@ -1666,7 +1681,7 @@ def _matmul_vjp_x(g: Any, ans: Any, x: Any, y: Any) -> Any:
 
 def _matmul_vjp_y(g: Any, ans: Any, x: Any, y: Any) -> Any:
     if type(g) is np.ndarray and type(x) is np.ndarray and x.ndim >= 2 and ndim(y) >= 2:
-        return x.swapaxes(-1, -2) @ g  # plain matrices: NumPy directly
+        return (x.T if x.ndim == 2 else x.swapaxes(-1, -2)) @ g  # plain matrices: NumPy
     if ndim(x) == 1:
         if ndim(y) == 1:
             return g * x
@@ -1924,6 +1939,8 @@ def _sum_to_impl(x: Any, shape: tuple[int, ...]) -> Any:
         return x
     xshape = x.shape
     lead = len(xshape) - len(shape)
+    if lead and shape and xshape[lead:] == shape:  # only leading axes (a bias): one sum
+        return x.sum(axis=0 if lead == 1 else tuple(range(lead)))
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and xshape[lead + i] != 1
     )

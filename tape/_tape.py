@@ -111,6 +111,7 @@ class Tape(Recorder):
         self._adjoints = None
         self._tangents = None
         self._state = "freed"
+        self._owner = -1
 
     # ----- lifecycle --------------------------------------------------------------------------
 
@@ -120,7 +121,7 @@ class Tape(Recorder):
                 f"this tape is {self._state}: a Tape records once; make a new Tape() instead"
             )
         self._state = "active"
-        self._thread = threading.get_ident()
+        self._thread = self._owner = threading.get_ident()
         self._level = next(_LEVELS)
         _STACK.set((*_STACK.get(), self))
         return self
@@ -129,6 +130,7 @@ class Tape(Recorder):
         self._check_thread("exit")
         stack = _STACK.get()
         self._state = "done"
+        self._owner = -1
         _STACK.set(tuple(t for t in stack if t is not self))
         if not stack or stack[-1] is not self:
             raise RuntimeError(
@@ -345,7 +347,8 @@ class Tape(Recorder):
                 seen.add(id(g))
         if not self.persistent:
             self._free()
-        if any(t is not self and t._state == "active" for t in _STACK.get()):
+        stack = _STACK.get()
+        if stack and any(t is not self and t._state == "active" for t in stack):
             # under an outer tape a gradient is a value of that tape's function: keep even
             # a constant one a Var, so that the outer tape can differentiate it (to zero)
             grads = [g if isinstance(g, Var | Dual) else _constant_var(g) for g in grads]
@@ -654,6 +657,10 @@ def _as_seed(seed: object, like: Value) -> Value:
 
 def _shaped_like(g: Any, src: Var) -> Any:
     """The adjoint of a source in the source's own kind: float, or an array of its dtype."""
+    if type(g) is np.ndarray:
+        sv = src._value
+        if type(sv) is np.ndarray and g.shape == sv.shape and g.dtype == sv.dtype:
+            return g  # (the common case: nothing to convert)
     if type(g) is Var or type(g) is Dual:
         return g  # recorded by an outer tape, or carrying tangents: keep it as it is
     sv = src.value
