@@ -64,6 +64,7 @@ def sweep(
     reached = [s for s in sources if 0 <= s <= target]
     stop = min(reached) if reached else target + 1
     rows = ROWS
+    checked = check_finite or trace is not None
     for i in range(target, stop - 1, -1):
         g = adjoint[i]
         if g is None:
@@ -71,6 +72,41 @@ def sweep(
         p, slots, params, inputs, ans = records[i]
         prim = rows[p]
         vjp, variadic, broadcasts = prim.vjp, prim.variadic, prim.broadcasts
+        n = len(slots)
+        if n <= 2 and not (variadic or params or checked):
+            # the common record, one or two inputs and no parameters: no generic unpacking
+            if n == 1:
+                s = slots[0]
+                rule = vjp[0]
+                if s < 0 or rule is None:
+                    continue
+                ct = rule(g, ans, inputs[0])
+                if ct is None:
+                    continue
+                if broadcasts and _unlike(ct, inputs[0]):
+                    ct = _summed_to(ct, inputs[0])
+                prev = adjoint[s]
+                adjoint[s] = ct if prev is None else prev + ct
+                continue
+            if n == 0:
+                continue
+            s0, s1 = slots
+            x0, x1 = inputs
+            if s0 >= 0 and (rule := vjp[0]) is not None:
+                ct = rule(g, ans, x0, x1)
+                if ct is not None:
+                    if broadcasts and _unlike(ct, x0):
+                        ct = _summed_to(ct, x0)
+                    prev = adjoint[s0]
+                    adjoint[s0] = ct if prev is None else prev + ct
+            if s1 >= 0 and (rule := vjp[1]) is not None:
+                ct = rule(g, ans, x0, x1)
+                if ct is not None:
+                    if broadcasts and _unlike(ct, x1):
+                        ct = _summed_to(ct, x1)
+                    prev = adjoint[s1]
+                    adjoint[s1] = ct if prev is None else prev + ct
+            continue
         for k, s in enumerate(slots):
             if s < 0:
                 continue  # a constant: no adjoint to accumulate
@@ -86,12 +122,8 @@ def sweep(
                 ct = rule(g, ans, *inputs)
             if ct is None:
                 continue
-            if broadcasts and type(ct) is not float:
-                like = inputs[k]
-                if type(ct) is not np.ndarray or type(like) is not np.ndarray:
-                    ct = unbroadcast(ct, like)
-                elif ct.shape != like.shape:  # plain arrays (the common case), inline
-                    ct = canonical(P.SUM_TO, P._sum_to_impl(ct, like.shape))
+            if broadcasts and _unlike(ct, inputs[k]):
+                ct = _summed_to(ct, inputs[k])
             if check_finite and not np.all(np.isfinite(_plain(ct))):
                 raise FloatingPointError(
                     f"the reverse sweep got a non-finite adjoint at record {i} ({prim.name}; "
@@ -161,6 +193,22 @@ def batched_vjp(
         return np.zeros(tshape + sshape)
     t = np.broadcast_to(np.asarray(_plain(g._tangent)), (m, *sshape))
     return t.reshape(tshape + sshape)
+
+
+def _unlike(ct: Any, like: Any) -> bool:
+    """Whether a cotangent of a broadcasting row may need summing back to its input's shape
+    (False for floats and for plain arrays of the input's shape: the common case)."""
+    t = type(ct)
+    return t is not float and (
+        t is not np.ndarray or type(like) is not np.ndarray or ct.shape != like.shape
+    )
+
+
+def _summed_to(ct: Any, like: Any) -> Any:
+    """A cotangent summed back to the shape of its input (plain arrays: NumPy directly)."""
+    if type(ct) is np.ndarray and type(like) is np.ndarray:
+        return canonical(P.SUM_TO, P._sum_to_impl(ct, like.shape))
+    return unbroadcast(ct, like)
 
 
 def unbroadcast(ct: Any, like: Any) -> Any:

@@ -34,6 +34,7 @@ from ._core import (
     _STACK,
     _plain,
     bind,
+    canonical,
     is_dual,
     is_var,
     new_leaf,
@@ -518,7 +519,13 @@ class AlongAxis(Protocol):
 
 
 def _unary(row: Primitive, doc: str) -> Unary:
+    impl = row.impl
+    floats = row.differentiable  # (comparison rows give booleans: canonical's checks)
+
     def f(x: Any) -> Any:
+        if floats and type(x) is float:  # plain (rules in a sweep): the row directly
+            out = impl(x)
+            return out if type(out) is float else canonical(row, out)
         return bind(row, x)
 
     f.__name__ = f.__qualname__ = row.name
