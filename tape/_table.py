@@ -48,6 +48,7 @@ from ._rows import (
     Index,
     PlainCode,
     Primitive,
+    Rule,
     Value,
     elementwise,
     register,
@@ -518,14 +519,49 @@ class AlongAxis(Protocol):
     def __call__(self, x: Array, axis: int = -1) -> Array: ...
 
 
+def linear(
+    name: str,
+    impl: Callable[..., Any],
+    transpose: Rule,
+    notation: str = "",
+    code: PlainCode | None = None,
+    batched: Callable[..., dict[str, Any]] | None = None,
+) -> Primitive:
+    """A linear row of one input (sum, mean, cumsum, reshape, transpose), declared by its
+    map once and its transpose.
+
+    A linear map is its own derivative, so the row's JVP is the row itself applied to the
+    tangent (through ``bind``: the tangent may be recorded, dual, or a batch of directions);
+    ``transpose(g, ans, x, **params)`` is its VJP. Parameters that name absolute positions
+    (reshape's shape, transpose's axes) need ``batched(d, x, **params)``: the parameters for
+    a tangent ``d`` with leading batch axes (vector mode); rows whose parameters keep their
+    meaning there (negative axes) leave it None.
+    """
+
+    def jvp(d: Any, ans: Any, x: Any, **params: Any) -> Any:
+        return bind(row, d, **(params if batched is None else batched(d, x, **params)))
+
+    row = Primitive(name, impl=impl, vjp=(transpose,), jvp=(jvp,), notation=notation, code=code)
+    LINEAR.append(row)
+    return row
+
+
+LINEAR: list[Primitive] = []
+"""The rows declared by ``linear`` (the tests check each transpose against its map)."""
+
+
 def _unary(row: Primitive, doc: str) -> Unary:
     impl = row.impl
     floats = row.differentiable  # (comparison rows give booleans: canonical's checks)
 
     def f(x: Any) -> Any:
-        if floats and type(x) is float:  # plain (rules in a sweep): the row directly
+        t = type(x)
+        if floats and (t is float or t is np.ndarray):  # plain (rules in a sweep): the row
             out = impl(x)
-            return out if type(out) is float else canonical(row, out)
+            to = type(out)
+            if to is float or (to is np.ndarray and out.ndim and out.dtype.kind == "f"):
+                return out
+            return canonical(row, out)
         return bind(row, x)
 
     f.__name__ = f.__qualname__ = row.name
@@ -1400,11 +1436,10 @@ def _reduce_impl(np_fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 SUM = register(
-    Primitive(
+    linear(
         "sum",
         impl=_reduce_impl(np.sum),
-        vjp=(lambda g, ans, x, axis, keepdims: _unreduce(g, x, axis, keepdims),),
-        jvp=(lambda dx, ans, x, axis, keepdims: sum(dx, axis=axis, keepdims=keepdims),),
+        transpose=lambda g, ans, x, axis, keepdims: _unreduce(g, x, axis, keepdims),
         notation="sum({0}{p})",
         code=_plain_sum,
     )
@@ -1419,17 +1454,14 @@ def _count(x: Any, ans: Any) -> float:
 
 
 MEAN = register(
-    Primitive(
+    linear(
         "mean",
         impl=_reduce_impl(np.mean),
-        vjp=(
-            lambda g, ans, x, axis, keepdims: (
-                np.full(x.shape, g / x.size)  # plain, a full mean: one fill
-                if type(g) is float and type(x) is np.ndarray
-                else _unreduce(g, x, axis, keepdims) * (1.0 / _count(x, ans))
-            ),
+        transpose=lambda g, ans, x, axis, keepdims: (
+            np.full(x.shape, g / x.size)  # plain, a full mean: one fill
+            if type(g) is float and type(x) is np.ndarray
+            else _unreduce(g, x, axis, keepdims) * (1.0 / _count(x, ans))
         ),
-        jvp=(lambda dx, ans, x, axis, keepdims: mean(dx, axis=axis, keepdims=keepdims),),
         notation="mean({0}{p})",
         code=_plain_mean,
     )
@@ -1510,12 +1542,11 @@ prod: Reduction = _reduction(
 
 
 CUMSUM = register(
-    Primitive(
+    linear(
         "cumsum",
         impl=lambda x, axis: np.cumsum(x, axis=axis),
-        # linear: the transpose of a running sum is the running sum from the other end
-        vjp=(lambda g, ans, x, axis: flip(cumsum(flip(g, axis), axis), axis),),
-        jvp=(lambda dx, ans, x, axis: cumsum(dx, axis),),
+        # the transpose of a running sum is the running sum from the other end
+        transpose=lambda g, ans, x, axis: flip(cumsum(flip(g, axis), axis), axis),
         notation="cumsum({0}{p})",
     )
 )
@@ -1848,13 +1879,13 @@ def _reshape_impl(x: Any, shape: tuple[int, ...]) -> Any:
 
 
 RESHAPE = register(
-    Primitive(
+    linear(
         "reshape",
         impl=_reshape_impl,
-        vjp=(lambda g, ans, x, shape: reshape(g, _shape_of(x)),),
-        jvp=(lambda dx, ans, x, shape: reshape(dx, _batch(dx, x) + shape),),
+        transpose=lambda g, ans, x, shape: reshape(g, _shape_of(x)),
         notation="reshape({0}{p})",
         code=_plain_reshape,
+        batched=lambda d, x, shape: {"shape": _batch(d, x) + shape},
     )
 )
 
@@ -1884,13 +1915,13 @@ def _inverse_perm(axes: tuple[int, ...]) -> tuple[int, ...]:
 
 
 TRANSPOSE = register(
-    Primitive(
+    linear(
         "transpose",
         impl=lambda x, axes: np.transpose(x, axes),
-        vjp=(lambda g, ans, x, axes: transpose(g, _inverse_perm(axes)),),
-        jvp=(lambda dx, ans, x, axes: transpose(dx, _batch_perm(axes, len(_batch(dx, x)))),),
+        transpose=lambda g, ans, x, axes: transpose(g, _inverse_perm(axes)),
         notation="transpose({0}{p})",
         code=_plain_transpose,
+        batched=lambda d, x, axes: {"axes": _batch_perm(axes, len(_batch(d, x)))},
     )
 )
 

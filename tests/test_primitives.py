@@ -1454,3 +1454,40 @@ def test_value_tests_are_numpys_and_carry_no_gradient(name: str) -> None:
         y = tp.sum(tp.where(mask, 0.0, v * 3.0))
     g = t.gradient(y, v)
     np.testing.assert_array_equal(g, np.where(numpy(x), 0.0, 3.0))
+
+
+# ----- linear rows: the JVP is the map itself, the VJP its transpose --------------------------
+
+LINEAR_SAMPLES: dict[str, tuple[tuple[int, ...], dict[str, Any]]] = {
+    "sum": ((3, 4, 2), {"axis": (-3, -1), "keepdims": False}),
+    "mean": ((3, 4), {"axis": (-1,), "keepdims": True}),
+    "cumsum": ((5, 3), {"axis": -2}),
+    "reshape": ((2, 6), {"shape": (3, 2, 2)}),
+    "transpose": ((2, 3, 4), {"axes": (2, 0, 1)}),
+}
+
+
+def test_every_linear_row_has_a_sample() -> None:
+    assert {row.name for row in P.LINEAR} == set(LINEAR_SAMPLES)
+
+
+@pytest.mark.parametrize("name", sorted(LINEAR_SAMPLES))
+def test_a_linear_row_is_its_own_jvp_and_its_vjp_is_its_transpose(name: str) -> None:
+    """⟨g, A d⟩ = ⟨Aᵀ g, d⟩ for random d and g (the dot-product test), and the JVP of the
+    map at any point is the map applied to the tangent, also for a batch of tangents."""
+    row = next(r for r in P.LINEAR if r.name == name)
+    shape, params = LINEAR_SAMPLES[name]
+    rng = _rng("linear/" + name)
+    x, d = rng.standard_normal(shape), rng.standard_normal(shape)
+    ans = row.impl(x, **params)
+    g = rng.standard_normal(np.shape(ans))
+    (vjp,), (jvp,) = row.vjp, row.jvp
+    assert vjp is not None and jvp is not None
+    np.testing.assert_allclose(
+        np.sum(g * row.impl(d, **params)), np.sum(vjp(g, ans, x, **params) * d), rtol=1e-12
+    )
+    np.testing.assert_array_equal(jvp(d, ans, x, **params), row.impl(d, **params))
+    batch = rng.standard_normal((2, *shape))  # two directions at once (vector mode)
+    out = jvp(batch, ans, x, **params)
+    for k in range(2):
+        np.testing.assert_array_equal(out[k], row.impl(batch[k], **params))
