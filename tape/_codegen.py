@@ -281,15 +281,18 @@ def lower(
                 if q is _MISSING:
                     q = quick_of[key] = _quick(row, ins, ans)
                 if q is not None:
-                    ops = [
-                        s if s >= 0 else (by_id.get(id(c)) or lo.const(c, "", share=True))
-                        for s, c in zip(slots, ins, strict=True)
-                    ]
+                    ops = list(slots)
+                    if -1 in slots:  # constants: their slots (one per object)
+                        for j, c in enumerate(ins):
+                            if ops[j] < 0:
+                                ops[j] = by_id.get(id(c)) or lo.const(c, "", share=True)
                     quick[i] = q
+                    if q.order != q.identity:
+                        ops = [ops[j] for j in q.order]
                     if code_list is not None:
-                        code_list.append(_op_tuple(q.f_out, i, [ops[j] for j in q.order]))
+                        code_list.append(_op_tuple(q.f_out, i, ops))
                     else:
-                        lines.append((i, q.out, tuple([ops[j] for j in q.order])))
+                        lines.append((i, q.out, tuple(ops)))
                     continue
         ops = _operands(lo, i, slots, ins)
         kw = params or {}
@@ -333,8 +336,11 @@ def lower(
         q = quick[i]
         if q is not None:
             # (every constant input was given its slot by the forward pass)
-            sources = [s if s >= 0 else by_id[id(c)] for s, c in zip(slots, ins, strict=True)]
-            sources += (g, i)
+            sources = [*slots, g, i]
+            if -1 in slots:
+                for j, c in enumerate(ins):
+                    if slots[j] < 0:
+                        sources[j] = by_id[id(c)]
             for k, bt, order in q.back:
                 s = slots[k]
                 if s < 0 or not varies[s]:
@@ -426,6 +432,7 @@ class _Quick(NamedTuple):
     order: tuple[int, ...]
     back: tuple[tuple[int, _Text, tuple[int, ...]], ...]
     f_out: Callable[..., Any]
+    identity: tuple[int, ...]  # the operands in the inputs' order: order needs no mapping
 
 
 _QUICK: dict[tuple[Any, ...], _Quick | None] = {}
@@ -463,7 +470,7 @@ def _quick(row: Primitive, ins: tuple[Any, ...], ans: Any) -> _Quick | None:
         acc = f"{_ph(len(bo))} + {_paren(text)}"
         bt = _Text(text, acc, op_code(text, len(bo)), op_code(acc, len(bo) + 1))
         back.append((k, bt, bo))
-    q = _QUICK[key] = _Quick(out, order, tuple(back), op_code(out, len(order)))
+    q = _QUICK[key] = _Quick(out, order, tuple(back), op_code(out, len(order)), tuple(range(m)))
     return q
 
 
@@ -743,11 +750,13 @@ def _op_tuple(
     operand and b = -2 for more than three (then a is the tuple of all of them)."""
     k = len(ops)
     if k == 2:
-        return (f, t, ops[0], ops[1], -1)
+        a, b = ops
+        return (f, t, a, b, -1)
     if k == 1:
         return (f, t, ops[0], -1, -1)
     if k == 3:
-        return (f, t, ops[0], ops[1], ops[2])
+        a, b, c = ops
+        return (f, t, a, b, c)
     return (f, t, tuple(ops), -2, -1)
 
 
