@@ -579,7 +579,12 @@ def _binary(row: Primitive, name: str, doc: str) -> Binary:
 
 
 def _reduction(row: Primitive, doc: str) -> Reduction:
+    impl = row.impl
+
     def f(x: Any, axis: Axis = None, keepdims: bool = False) -> Any:
+        if type(x) is np.ndarray and x.dtype.kind == "f":  # plain (rules in a sweep)
+            out = impl(x, axis=norm_axis(axis, x.ndim), keepdims=keepdims)
+            return out if type(out) is np.ndarray and out.ndim else canonical(row, out)
         return bind(row, x, axis=norm_axis(axis, ndim(x)), keepdims=keepdims)
 
     f.__name__ = f.__qualname__ = row.name
@@ -2105,7 +2110,13 @@ GETITEM = register(
     Primitive(
         "getitem",
         impl=lambda x, index: x[index],
-        vjp=(lambda g, ans, x, index: scatter_add(g, index, _shape_of(x)),),
+        vjp=(
+            lambda g, ans, x, index: (
+                _scatter_add_impl(g, index, x.shape)  # plain arrays: NumPy directly
+                if type(g) is np.ndarray and type(x) is np.ndarray and g.ndim
+                else scatter_add(g, index, _shape_of(x))
+            ),
+        ),
         jvp=(_getitem_jvp,),
         notation="{0}[{p}]",
         code=_plain_getitem,
