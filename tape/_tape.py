@@ -392,7 +392,7 @@ class Tape(Recorder):
             # a Var with no history (a source handed back unchanged): an input of this tape
             tslot = self._watch(target, target._value)._slot
         ans = self._records[tslot][OUT]
-        tshape = np.shape(_plain(ans))
+        tshape = () if type(ans) is float else np.shape(_plain(ans))
         if seed is None:
             if tshape != ():
                 raise ValueError(
