@@ -97,11 +97,12 @@ class Optimizer:
             plain.append(float(g) if pshape == () else np.asarray(g))
         self.steps += 1
         for i, (p, g) in enumerate(zip(self.params, plain, strict=True)):
+            alone = _holders(p.value) <= _SOLE_HOLDER
             v = p.value
             d = self._decrement(i, v, g)
             if (
-                type(v) is np.ndarray
-                and sys.getrefcount(v) <= _ONLY_THE_VAR
+                alone
+                and type(v) is np.ndarray
                 and v.base is None
                 and type(d) is np.ndarray
                 and d.dtype == v.dtype
@@ -119,9 +120,16 @@ class Optimizer:
         raise NotImplementedError
 
 
-# sys.getrefcount(v) in step() when only the Var holds v: the Var, the local v, and
-# getrefcount's own argument
-_ONLY_THE_VAR = 3
+def _holders(x: object) -> int:
+    """``x``'s reference count as this call sees it (its argument included)."""
+    return sys.getrefcount(x)
+
+
+# What _holders reports for an object one container holds, measured the way step() asks
+# (rather than assumed: CPython versions differ in the references a call holds)
+_probe = [np.empty(1)]
+_SOLE_HOLDER = _holders(_probe[0])
+del _probe
 
 
 def _check_nonnegative(name: str, value: float) -> None:
