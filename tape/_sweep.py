@@ -84,7 +84,7 @@ def sweep(
                 if ct is None:
                     continue
                 if broadcasts and _unlike(ct, inputs[0]):
-                    ct = _summed_to(ct, inputs[0])
+                    ct = unbroadcast(ct, inputs[0])
                 prev = adjoint[s]
                 adjoint[s] = ct if prev is None else prev + ct
                 continue
@@ -94,12 +94,12 @@ def sweep(
             x0, x1 = inputs  # (the two inputs unrolled: a loop over them cost W5's sweep 40 %)
             if s0 >= 0 and (r0 := vjp[0]) is not None and (ct := r0(g, ans, x0, x1)) is not None:
                 if broadcasts and _unlike(ct, x0):
-                    ct = _summed_to(ct, x0)
+                    ct = unbroadcast(ct, x0)
                 prev = adjoint[s0]
                 adjoint[s0] = ct if prev is None else prev + ct
             if s1 >= 0 and (r1 := vjp[1]) is not None and (ct := r1(g, ans, x0, x1)) is not None:
                 if broadcasts and _unlike(ct, x1):
-                    ct = _summed_to(ct, x1)
+                    ct = unbroadcast(ct, x1)
                 prev = adjoint[s1]
                 adjoint[s1] = ct if prev is None else prev + ct
             continue
@@ -119,7 +119,7 @@ def sweep(
             if ct is None:
                 continue
             if broadcasts and _unlike(ct, inputs[k]):
-                ct = _summed_to(ct, inputs[k])
+                ct = unbroadcast(ct, inputs[k])
             if check_finite and not np.all(np.isfinite(_plain(ct))):
                 raise FloatingPointError(
                     f"the reverse sweep got a non-finite adjoint at record {i} ({prim.name}; "
@@ -198,13 +198,6 @@ def _unlike(ct: Any, like: Any) -> bool:
     return t is not float and (
         t is not np.ndarray or type(like) is not np.ndarray or ct.shape != like.shape
     )
-
-
-def _summed_to(ct: Any, like: Any) -> Any:
-    """A cotangent summed back to the shape of its input (plain arrays: NumPy directly)."""
-    if type(ct) is np.ndarray and type(like) is np.ndarray:
-        return canonical(P.SUM_TO, P._sum_to_impl(ct, like.shape))
-    return unbroadcast(ct, like)
 
 
 def unbroadcast(ct: Any, like: Any) -> Any:
