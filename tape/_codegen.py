@@ -57,6 +57,7 @@ import numpy.typing as npt
 
 from . import _table as P
 from ._core import INPUT, Record, _plain, call, canonical
+from ._forward import push_tangents
 from ._rows import OUT, PRIM, ROWS, Code, Primitive
 from ._sweep import unbroadcast
 
@@ -90,6 +91,8 @@ class Plan(NamedTuple):
         output: The slot of the (scalar) output.
         grads: For each input, the slot of its gradient, or -1 for zeros.
         plain: Whether any line is plain code (math may raise: see the module doc).
+        jvp: Whether this is a plan of forward mode (``lower_jvp``): slots ``[n, 2n)`` hold
+            tangents, and ``grads`` are the outputs' tangents.
     """
 
     n: int
@@ -102,6 +105,7 @@ class Plan(NamedTuple):
     output: int
     grads: list[int]
     plain: bool
+    jvp: bool = False
 
 
 def _shape(v: Any) -> tuple[int, ...]:
@@ -295,23 +299,7 @@ def lower(
                         lines.append((i, q.out, tuple(ops)))
                     continue
         ops = _operands(lo, i, slots, ins)
-        kw = params or {}
-        code = None
-        if row.code is not None and _covered(ans) and all(_covered(x) for x in ins):
-            code = row.code(ins, ans, kw)
-        codes[i] = code
-        if row is P.GUARD:
-            check = lo.const(_guard_check(records, i), f"G{i}")
-            lo.lines.append((i, "{0}({1})", (check, ops[0])))
-        elif code is not None:
-            named = {k: lo.const(v, _hint(k, v, i)) for k, v in (code.consts or {}).items()}
-            tpl, operands = _template(code.out, ops, named)
-            if type(ans) is float and any(type(x) is not float for x in ins):
-                tpl = f"float({tpl})"  # a reduction's NumPy scalar, as the recording has it
-            lo.lines.append((i, tpl, operands))
-            lo.plain = True
-        else:
-            lo.lines.append(_generic_forward(lo, i, row, ops, params, ins, ans))
+        codes[i] = _forward_line(lo, records, i, row, ops)
     n_forward = len(lo.lines)
 
     # ----- the reverse sweep, with its bookkeeping done now ----------------------------------
@@ -388,6 +376,186 @@ def lower(
             loc[s] = n + s
     grads = [loc[s] if 0 <= s < n else -1 for s in inputs]
     return Plan(n, lo.consts, lo.hints, fixed, lo.lines, n_forward, inputs, output, grads, lo.plain)
+
+
+def _forward_line(
+    lo: _Lowering, records: list[Record], i: int, row: Primitive, ops: list[int]
+) -> Code | None:
+    """Append record i's forward line (its row's plain code, a guard's check, or a call of
+    the row's implementation); returns the plain code used, if any."""
+    _, _, params, ins, ans = records[i]
+    code = None
+    if row.code is not None and _covered(ans) and all(_covered(x) for x in ins):
+        code = row.code(ins, ans, params or {})
+    if row is P.GUARD:
+        check = lo.const(_guard_check(records, i), f"G{i}")
+        lo.lines.append((i, "{0}({1})", (check, ops[0])))
+    elif code is not None:
+        named = {k: lo.const(v, _hint(k, v, i)) for k, v in (code.consts or {}).items()}
+        tpl, operands = _template(code.out, ops, named)
+        lo.lines.append((i, _as_recorded(tpl, ins, ans), operands))
+        lo.plain = True
+    else:
+        lo.lines.append(_generic_forward(lo, i, row, ops, params, ins, ans))
+    return code
+
+
+def _as_recorded(tpl: str, ins: tuple[Any, ...], ans: Any) -> str:
+    """``tpl`` made a float where the recording has a float from arrays (a reduction's
+    NumPy scalar, as the recording has it)."""
+    if type(ans) is float and any(type(x) is not float for x in ins):
+        return f"float({tpl})"
+    return tpl
+
+
+# ----- forward mode: a tangent line after each record's line ------------------------------------
+
+
+def lower_jvp(
+    records: list[Record], inputs: list[int], outputs: list[int], sink: Any = None
+) -> Plan:
+    """Lower the records up to the last output into a plan of forward mode: each record's
+    forward line, then (where an input carries a tangent) its tangent line, the sum of its
+    inputs' contributions (``_tangent_template``). The tangent of record i lives in slot
+    ``n + i`` (where the adjoints of a reverse plan live), a copy of another slot's tangent
+    is read from there; every compiled input carries a tangent. The plan's ``grads`` are
+    the outputs' tangent slots (-1: none, a zero), its ``output`` the last output."""
+    n = max(outputs) + 1
+    lo = _Lowering(n)
+    if sink is not None:
+        lo.lines = sink
+    feed = {slot for slot in inputs if 0 <= slot < n}
+    varies = [False] * n
+    tloc = [-1] * n  # the slot that holds each record's tangent (-1: none)
+    fixed: dict[int, Any] = {}
+    for i in range(n):
+        p, slots, _, ins, ans = records[i]
+        row = ROWS[p]
+        if row is INPUT:
+            if i in feed:
+                varies[i] = True
+                tloc[i] = n + i
+            else:
+                fixed[i] = ans
+            continue
+        if not any(s >= 0 and varies[s] for s in slots):
+            fixed[i] = ans  # computed from constants alone: the recorded value
+            continue
+        varies[i] = True
+        ops = _operands(lo, i, slots, ins)
+        code = _forward_line(lo, records, i, row, ops)
+        carried = [k for k, s in enumerate(slots) if s >= 0 and tloc[s] >= 0]
+        if not row.differentiable or not carried:
+            continue
+        line = None
+        if code is not None:
+            line = _plain_tangent(lo, code, row, carried, i, ops, tloc, ins, ans)
+        if line is None:
+            line = _generic_tangent(lo, row, i, ops, tloc, records[i])
+        if line is _NO_TANGENT:
+            continue
+        tpl, operands = line
+        if tpl == "{0}":
+            tloc[i] = operands[0]  # the tangent IS an input's: read it from there
+            continue
+        lo.lines.append((n + i, tpl, operands))
+        tloc[i] = n + i
+    grads = [tloc[s] for s in outputs]
+    return Plan(
+        n,
+        lo.consts,
+        lo.hints,
+        fixed,
+        lo.lines,
+        len(lo.lines),
+        inputs,
+        outputs[-1],
+        grads,
+        lo.plain,
+        jvp=True,
+    )
+
+
+_NO_TANGENT: tuple[str, tuple[int, ...]] = ("", ())
+"""A tangent line that is not there: no input that carries a tangent has a derivative."""
+
+_UNKNOWN = object()
+
+
+def _tangent_template(code: Code, row: Primitive, k: int) -> Any:
+    """Input k's contribution to the output's tangent, ``{d}`` its tangent: from the row's
+    ``jvp``, from its partial (``d · ∂out/∂xₖ``), from its VJP where the one rule serves
+    both modes (a diagonal or symmetric Jacobian is its own transpose), or from its own
+    ``out`` for a linear row of one input. None for no derivative; ``_UNKNOWN`` where the
+    plain code does not say."""
+    if code.jvp is not None:
+        return code.jvp[k]
+    if code.partials is not None:
+        part = code.partials[k]
+        if part is None:
+            return None
+        return {"1": "{d}", "-1": "-{d}"}.get(part) or "{d} * " + _paren(part)
+    if code.vjp is not None and row.vjp is row.jvp:
+        v = code.vjp[k]
+        return None if v is None else v.replace("{g}", "{d}")
+    if row in _LINEAR_ROWS and k == 0:
+        return code.out.replace("{0}", "{d}")
+    return _UNKNOWN
+
+
+_LINEAR_ROWS = frozenset(P.LINEAR)
+
+
+_PLACEHOLDER = re.compile(r"\{(\d+)\}")
+
+
+def _shifted(text: str, by: int) -> str:
+    """A bound template's placeholders renumbered from ``by`` (to follow another's)."""
+    return _PLACEHOLDER.sub(lambda m: _ph(int(m.group(1)) + by), text)
+
+
+def _plain_tangent(
+    lo: _Lowering,
+    code: Code,
+    row: Primitive,
+    carried: list[int],
+    i: int,
+    ops: list[int],
+    tloc: list[int],
+    ins: tuple[Any, ...],
+    ans: Any,
+) -> tuple[str, tuple[int, ...]] | None:
+    """Record i's tangent from its row's plain code: the sum of the contributions of the
+    inputs that carry a tangent, broadcast to the output's shape where an input has
+    another; None where the plain code does not say."""
+    parts: list[str] = []
+    operands: list[int] = []
+    shapes: list[tuple[int, ...]] = []  # of the inputs that contribute
+    consts = code.consts or {}
+    named_base = {k: lo.const(v, _hint(k, v, i)) for k, v in consts.items()} if consts else {}
+    for k in carried:
+        tpl = _tangent_template(code, row, k)
+        if tpl is _UNKNOWN:
+            return None
+        if tpl is None:
+            continue
+        named = dict(named_base)
+        named["d"], named["ans"] = tloc[ops[k]], i
+        text, used = _template(tpl, ops, named)
+        if operands:
+            text = _shifted(text, len(operands))
+        parts.append(text if len(carried) == 1 else _paren(text))
+        operands.extend(used)
+        shapes.append(_shape(ins[k]))
+    if not parts:
+        return _NO_TANGENT
+    text = " + ".join(parts)
+    if row.elementwise and type(ans) is not float and _shape(ans) not in shapes:
+        # (a contribution has its input's shape or the output's: an input of the output's
+        # shape makes the sum the output's)
+        text = f"np.broadcast_to({text}, {_shape(ans)!r})"
+    lo.plain = True
+    return _as_recorded(text, ins, ans), tuple(operands)
 
 
 def _merged_partials(code: Code, slots: tuple[int, ...]) -> Code:
@@ -551,6 +719,31 @@ def _generic_cotangent(
     return tpl, tuple(operands)
 
 
+def _generic_tangent(
+    lo: _Lowering, row: Primitive, i: int, ops: list[int], tloc: list[int], record: Record
+) -> tuple[str, tuple[int, ...]]:
+    """Record i's tangent by the row's JVP rules (``push_tangents``, as forward mode over a
+    recording computes it)."""
+    _, slots, params, _, _ = record
+    none = lo.const(None, "None", share=True)
+    ts = [tloc[s] if s >= 0 and tloc[s] >= 0 else none for s in slots]
+    operands = [
+        lo.const(_push, "T", share=True),
+        lo.const(row, f"R{row.index}", share=True),
+        lo.const(params or {}, f"P{i}"),
+        i,
+        *ops,
+        *ts,
+    ]
+    return "{0}(" + ", ".join(_ph(j) for j in range(1, len(operands))) + ")", tuple(operands)
+
+
+def _push(row: Primitive, params: dict[str, Any], ans: Any, *values: Any) -> Any:
+    """``push_tangents`` with the record's inputs, then their tangents, as arguments."""
+    m = len(values) // 2
+    return push_tangents(row, values[:m], values[m:], ans, params)
+
+
 def _generic_forward(
     lo: _Lowering, i: int, row: Primitive, ops: list[int], params: Any, ins: Any, ans: Any
 ) -> Line:
@@ -655,17 +848,26 @@ def source(plan: Plan) -> tuple[str, dict[str, Any]]:
                 return const_name(j, plan.fixed[j], f"K{j}")
             return f"v{j}"
         if j < 2 * n:
-            return f"a{j - n}"
+            return f"{'t' if plan.jvp else 'a'}{j - n}"
         c = j - 2 * n
         return const_name(j, plan.consts[c], plan.hints[c])
 
     body = [f"v{s} = x{k}" for k, s in enumerate(plan.inputs) if 0 <= s < n]
+    if plan.jvp:
+        body += [f"t{s} = d{k}" for k, s in enumerate(plan.inputs) if 0 <= s < n]
     for t, tpl, ops in plan.lines:
         body.append(f"{name(t)} = " + tpl.format(*(name(j) for j in ops)))
     grads = [name(j) if j >= 0 else "None" for j in plan.grads]
-    body.append(f"return {name(plan.output)}, ({', '.join(grads)}{',' if len(grads) == 1 else ''})")
+    listed = f"({', '.join(grads)}{',' if len(grads) == 1 else ''})"
     params = ", ".join(f"x{k}" for k in range(len(plan.inputs)))
-    src = f"def value_and_grad({params}):\n" + "".join(f"    {line}\n" for line in body)
+    if plan.jvp:
+        body.append(f"return {listed}")
+        params += ", " + ", ".join(f"d{k}" for k in range(len(plan.inputs)))
+        src = f"def jvp({params}):\n"
+    else:
+        body.append(f"return {name(plan.output)}, {listed}")
+        src = f"def value_and_grad({params}):\n"
+    src += "".join(f"    {line}\n" for line in body)
     return src, ns
 
 
@@ -673,7 +875,7 @@ def compile_plan(plan: Plan) -> tuple[str, Callable[..., Any]]:
     """The plan compiled: its source and the function."""
     src, ns = source(plan)
     exec(compile(src, "<tape program>", "exec"), ns)
-    fn: Callable[..., Any] = ns["value_and_grad"]
+    fn: Callable[..., Any] = ns["jvp" if plan.jvp else "value_and_grad"]
     return src, fn
 
 
@@ -931,11 +1133,18 @@ class Interpreter:
     template, once, shared by every program, and each chunk shape that repeats, once per
     program: see ``_fuse_repeats``)."""
 
-    __slots__ = ("_grads", "_inputs", "_ops", "_output", "_slots")
+    __slots__ = ("_grads", "_inputs", "_jvp", "_ops", "_output", "_slots")
 
-    def __init__(self, records: list[Record], inputs: list[int], output: int) -> None:
+    def __init__(
+        self, records: list[Record], inputs: list[int], output: int, jvp: list[int] | None = None
+    ) -> None:
+        """The program of ``value_and_grad`` at ``output``, or with ``jvp`` (the outputs)
+        the program of forward mode, called with the inputs and then their tangents."""
         ops = _OpLists()
-        plan = lower(records, inputs, output, alias_copies=True, sink=ops)
+        if jvp is None:
+            plan = lower(records, inputs, output, alias_copies=True, sink=ops)
+        else:
+            plan = lower_jvp(records, inputs, jvp, sink=ops)
         n = plan.n
         slots: list[Any] = [None] * (2 * n)
         for s, v in plan.fixed.items():
@@ -945,13 +1154,17 @@ class Interpreter:
         ops.code = _fuse_repeats(ops.code, n, plan.consts)
         self._ops = ops
         self._inputs = [(k, s) for k, s in enumerate(plan.inputs) if 0 <= s < n]
+        if plan.jvp:  # then the tangents, in the tangent slots
+            m = len(plan.inputs)
+            self._inputs += [(m + k, n + s) for k, s in self._inputs]
         self._output = plan.output
         self._grads = plan.grads
+        self._jvp = plan.jvp
 
     def __len__(self) -> int:
         return len(self._ops)
 
-    def __call__(self, *xs: Any) -> tuple[Any, tuple[Any, ...]]:
+    def __call__(self, *xs: Any) -> Any:
         S = self._slots.copy()
         for k, s in self._inputs:
             S[s] = xs[k]
@@ -967,4 +1180,5 @@ class Interpreter:
                 S[t] = f(*[S[j] for j in a])
             else:  # a compiled chunk of lines (see _fuse_repeats)
                 f(S, t, a)
-        return S[self._output], tuple(S[j] if j >= 0 else None for j in self._grads)
+        grads = tuple(S[j] if j >= 0 else None for j in self._grads)
+        return grads if self._jvp else (S[self._output], grads)

@@ -26,12 +26,12 @@ import copy
 import gc
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from . import _table as P
-from ._codegen import Interpreter, TapeInvalidated, compile_plan, guard_message, lower
+from ._codegen import Interpreter, TapeInvalidated, compile_plan, guard_message, lower, lower_jvp
 from ._codegen import source as plan_source
 from ._core import _LEVELS, INPUT, Record, _plain, bind, call
 from ._dual import Dual, make_dual
@@ -90,6 +90,7 @@ class Program:
         self._path = path
         self._runners: dict[str, Callable[..., Any]] = {}
         self._source: str | None = None
+        self._jvp_source: str | None = None
         self._constants: set[int] | None = None
         self._views: dict[str, Program] = {}
 
@@ -274,9 +275,19 @@ class Program:
         value, (g,) = self.value_and_grad(x)
         return float(value), np.asarray(g)
 
-    def source(self) -> str:
+    def source(self, of: Literal["value_and_grad", "jvp"] = "value_and_grad") -> str:
         """The Python source of the compiled path: the Wengert list as straight-line NumPy and
-        ``math`` code, forward then backward (for any length: it is not compiled here)."""
+        ``math`` code (for any length: it is not compiled here). Of ``value_and_grad``: the
+        records forward, then the reverse sweep; of ``"jvp"``: each record's line followed
+        by its tangent's (``t5`` is the tangent of ``v5``), returning the outputs' tangents.
+        """
+        if of == "jvp":
+            if self._jvp_source is None:
+                plan = lower_jvp(self._records, self._inputs, self._outputs)
+                self._jvp_source = plan_source(plan)[0]
+            return self._jvp_source
+        if of != "value_and_grad":
+            raise ValueError(f"source is of 'value_and_grad' or 'jvp'; got {of!r}")
         if self._source is None:
             self._check_scalar_output()
             self._source = plan_source(lower(self._records, self._inputs, self._outputs[0]))[0]
@@ -380,16 +391,84 @@ class Program:
         return {s: as_value(v) for s, v in zip(self._inputs, vs, strict=True) if s >= 0}
 
     def jvp(self, primals: Value | Sequence[Value], tangents: Value | Sequence[Value]) -> Any:
-        """J·v at new inputs by one forward sweep over the replayed records.
+        """J·v at new inputs: forward mode, one pass carrying a tangent beside every value.
 
         With one input, ``prog.jvp(x, v)``; with several, ``prog.jvp([x1, x2], [v1, v2])``.
-        Returns the output tangent (a list for several outputs).
+        Returns the output tangent (a list for several outputs). Like ``value_and_grad``,
+        the records are lowered once to plain NumPy and ``math`` (each record's line, then
+        its tangent's: ``source("jvp")`` shows them) on the program's path; tangents with a
+        leading batch axis, dual numbers and other values take the generic replay.
         """
         xs, vs = self._pack(primals), self._pack(tangents)
+        path = self._chosen()
+        if path != "generic":
+            args = self._arguments(xs)
+            ds = None if args is None else self._plain_tangents(vs, args)
+            if args is not None and ds is not None:
+                run = self._runners.get("jvp " + path) or self._jvp_runner(path)
+                try:
+                    ts = run(*args, *ds)
+                except (ArithmeticError, ValueError):
+                    pass  # math raised where NumPy gives inf or nan: the generic replay
+                else:
+                    keep = self._kept([*args, *ds])
+                    outs = [
+                        self._hand_out(self._as_output(t, s), keep)
+                        for t, s in zip(ts, self._outputs, strict=True)
+                    ]
+                    return outs[0] if len(outs) == 1 else outs
         recs = self.replay(*xs)
         tan = forward_sweep(recs, self._tangents(vs))
-        outs = [self._zero_if_none(tan[s], recs[s][OUT]) for s in self._outputs]
+        keep = self._kept([*xs, *vs])
+        outs = [
+            self._hand_out(self._zero_if_none(tan[s], recs[s][OUT]), keep) for s in self._outputs
+        ]
         return outs[0] if len(outs) == 1 else outs
+
+    def _plain_tangents(self, vs: Sequence[Any], args: Sequence[Any]) -> list[Any] | None:
+        """The tangents as plain values of their inputs' types and shapes (a float for a
+        float, a float64 array for a float64 array), or None for anything else."""
+        if len(vs) != len(args):
+            raise TypeError(f"this program takes {len(self._inputs)} tangents, got {len(vs)}")
+        out: list[Any] = []
+        for v, x in zip(vs, args, strict=True):
+            if type(x) is float:
+                if isinstance(v, bool) or not isinstance(v, int | float):
+                    return None
+                out.append(float(v))
+            elif type(v) is np.ndarray and v.dtype == x.dtype == np.float64:
+                if v.shape != x.shape:
+                    return None
+                out.append(v)
+            else:
+                return None
+        return out
+
+    def _jvp_runner(self, path: str) -> Callable[..., Any]:
+        """The forward-mode program on ``path``, made on its first call (as ``_runner``)."""
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            if path == "compiled":
+                plan = lower_jvp(self._records, self._inputs, self._outputs)
+                self._jvp_source, run = compile_plan(plan)
+            else:
+                run = Interpreter(self._records, self._inputs, -1, jvp=self._outputs)
+        finally:
+            if collecting:
+                gc.enable()
+        self._runners["jvp " + path] = run
+        return run
+
+    def _as_output(self, t: Any, slot: int) -> Any:
+        """An output's tangent as forward mode over a recording gives it: zeros for none,
+        a float for a float output."""
+        like = self._records[slot][OUT]
+        if t is None:
+            return self._zero_if_none(None, like)
+        if type(like) is float and type(t) is not float:
+            return float(t)
+        return t
 
     def jacobian(self, *xs: Value) -> Array:
         """∂output/∂input (first output, first input), of shape ``out.shape + in.shape``:

@@ -60,12 +60,18 @@ class Code(NamedTuple):
         vjp: Otherwise (or instead): the cotangent of input k as an expression with ``{g}``,
             already of input k's shape (elementwise rows: of the output's, summed back).
         consts: Values the templates name.
+        jvp: Input k's contribution to the output's tangent, as an expression with ``{d}``
+            for input k's tangent (of input k's shape), for rows whose forward mode does not
+            follow from the rest: partials give ``d · partial``, a row whose one rule serves
+            both modes (elementwise, self-adjoint) its VJP with ``d`` for ``g``, a linear
+            row its own ``out`` applied to ``d``. None for no derivative.
     """
 
     out: str
     partials: tuple[str | None, ...] | None = None
     vjp: tuple[str | None, ...] | None = None
     consts: dict[str, Any] | None = None
+    jvp: tuple[str | None, ...] | None = None
 
 
 PlainCode: TypeAlias = Callable[[tuple[Any, ...], Any, dict[str, Any]], "Code | None"]

@@ -361,10 +361,17 @@ def _plain_logsumexp(ins: tuple[Any, ...], ans: Any, params: dict[str, Any]) -> 
     ks = _keep_shape(x.shape, axis)
     if type(ans) is float:
         vjp = "{g} * np.exp({0} - {ans})"
+        jvp = "({d} * np.exp({0} - {ans})).sum()"
     else:
         r = (lambda v: v) if ans.shape == ks else (lambda v: f"{v}.reshape({ks!r})")
         vjp = f"{r('{g}')} * np.exp({{0}} - {r('{ans}')})"
-    return Code(f"{{f}}({{0}}, {axis!r}, {keepdims!r})", vjp=(vjp,), consts={"f": _logsumexp_impl})
+        jvp = f"({{d}} * np.exp({{0}} - {r('{ans}')})).sum(axis={axis!r}, keepdims={keepdims!r})"
+    return Code(
+        f"{{f}}({{0}}, {axis!r}, {keepdims!r})",
+        vjp=(vjp,),
+        consts={"f": _logsumexp_impl},
+        jvp=(jvp,),  # the softmax-weighted sum of the tangent
+    )
 
 
 def _plain_log_softmax(ins: tuple[Any, ...], ans: Any, params: dict[str, Any]) -> Code | None:
@@ -375,6 +382,7 @@ def _plain_log_softmax(ins: tuple[Any, ...], ans: Any, params: dict[str, Any]) -
         f"{{f}}({{0}}, {axis!r})",
         vjp=(f"{{g}} - np.exp({{ans}}) * {{g}}.sum(axis={axis!r}, keepdims=True)",),
         consts={"f": _log_softmax_impl},
+        jvp=(f"{{d}} - (np.exp({{ans}}) * {{d}}).sum(axis={axis!r}, keepdims=True)",),
     )
 
 
@@ -382,13 +390,14 @@ def _plain_matmul(ins: tuple[Any, ...], ans: Any, params: dict[str, Any]) -> Cod
     x, y = ins
     if type(x) is not np.ndarray or type(y) is not np.ndarray or x.ndim > 2 or y.ndim > 2:
         return None
+    jvp = ("{d} @ {1}", "{0} @ {d}")  # bilinear: each input's tangent in its place
     if x.ndim == 2 and y.ndim == 2:
-        return Code("{0} @ {1}", vjp=("{g} @ {1}.T", "{0}.T @ {g}"))
+        return Code("{0} @ {1}", vjp=("{g} @ {1}.T", "{0}.T @ {g}"), jvp=jvp)
     if x.ndim == 2:  # matrix · vector
-        return Code("{0} @ {1}", vjp=("{g}[:, None] * {1}", "{g} @ {0}"))
+        return Code("{0} @ {1}", vjp=("{g}[:, None] * {1}", "{g} @ {0}"), jvp=jvp)
     if y.ndim == 2:  # vector · matrix
-        return Code("{0} @ {1}", vjp=("{1} @ {g}", "{0}[:, None] * {g}"))
-    return Code("{0} @ {1}", vjp=("{g} * {1}", "{g} * {0}"))  # a dot product
+        return Code("{0} @ {1}", vjp=("{1} @ {g}", "{0}[:, None] * {g}"), jvp=jvp)
+    return Code("{0} @ {1}", vjp=("{g} * {1}", "{g} * {0}"), jvp=jvp)  # a dot product
 
 
 def _plain_reshape(ins: tuple[Any, ...], ans: Any, params: dict[str, Any]) -> Code | None:

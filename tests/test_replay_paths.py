@@ -14,7 +14,10 @@ tapes); ``prog.using("compiled" | "interpreted" | "generic")`` forces a path. He
   generic replay and gives NumPy's inf, as a fresh recording does;
 - inputs are not copied and not written; results never share memory with the program's
   constants, with the caller's inputs or with each other;
-- ``source()`` reads as NumPy: literal shapes and axes, no generic calls for the W1 rows.
+- ``source()`` reads as NumPy: literal shapes and axes, no generic calls for the W1 rows;
+- ``jvp`` (forward mode, lowered the same way: each record's line then its tangent's) gives
+  fresh forward mode's tangents on every path, for several outputs, falls back to the
+  generic replay for batched tangents, and hands out no aliases of the caller's tangents.
 """
 
 from __future__ import annotations
@@ -49,7 +52,9 @@ def fused(prog: tp.Program) -> tp.Program:
     mp.setattr(_codegen, "FUSE_MAX_LINES", 10**9)
     mp.setattr(_codegen, "_NEAR", 2)  # most slots far: read and written through holes
     try:
-        p._runner("interpreted")
+        if np.shape(prog._records[prog._outputs[0]][4]) == ():  # value_and_grad's
+            p._runner("interpreted")
+        p._jvp_runner("interpreted")
     finally:
         mp.undo()
     return p
@@ -95,6 +100,47 @@ def test_every_path_equals_a_fresh_recording_on_random_compositions(
             assert isinstance(grads[2], float), path
 
 
+def fresh_jvp(f: Callable[..., Any], xs: list[Any], ds: list[Any]) -> list[Any]:
+    """A fresh forward pass of dual numbers through ``f`` (tuple outputs: each tangent)."""
+    outs = []
+    for k in range(2):
+        _, t = tp.jvp(lambda *vs, k=k: f(*vs)[k], xs, ds)
+        outs.append(t)
+    return outs
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    steps=st.lists(st.tuples(*(st.integers(0, 99) for _ in range(6))), min_size=1, max_size=10),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_jvp_on_every_path_equals_fresh_forward_mode_on_random_compositions(
+    steps: list[Step], seed: int
+) -> None:
+    """Both outputs of a composition (the scalar and the last pool member), their tangents
+    along random directions: the lowered forward mode against a fresh pass of duals."""
+    f = composition(steps)
+    rng = np.random.default_rng(seed)
+    vs = [tp.Var(x) for x in _point(rng)]
+    with tp.Tape(persistent=True) as t:
+        y0, y1 = f(*vs)
+    prog = t.compile(inputs=vs, outputs=[y0, y1])
+    for _ in range(2):
+        point: list[Any] = list(_point(rng))
+        ds: list[Any] = list(_point(rng))
+        want = fresh_jvp(f, point, ds)
+        for path in PATHS:
+            got = on(prog, path).jvp(point, ds)
+            assert_same(got, want, f"{path}: tangents")
+            assert type(got[0]) is float, path
+
+
 def _mlp_loss(act: Callable[[Any], Any], X: Any, y: Any) -> Callable[..., Any]:
     def loss(w0: Any, b0: Any, w1: Any, b1: Any) -> Any:
         h = act(X @ w0 + b0) @ w1 + b1
@@ -127,6 +173,54 @@ def test_mlp_losses_on_every_path(act: Callable[[Any], Any]) -> None:
             assert_same(list(grads), want[1], f"{path}: gradients")
 
 
+def test_jvp_of_the_mlp_losses_on_every_path() -> None:
+    rng = np.random.default_rng(4)
+    X, y = rng.standard_normal((12, 5)), rng.integers(0, 3, 12)
+    loss = _mlp_loss(tp.tanh, X, y)
+    shapes = [(5, 7), (7,), (7, 3), (3,)]
+    _, prog, _ = record(loss, *(rng.standard_normal(s) for s in shapes))
+    src = prog.source("jvp")
+    assert src.startswith("def jvp(x0, x1, x2, x3, d0, d1, d2, d3):")
+    assert "C(" not in src and "np.broadcast_to(t" not in src  # plain, no needless views
+    for _ in range(2):
+        ps = [rng.standard_normal(s) for s in shapes]
+        ds = [rng.standard_normal(s) for s in shapes]
+        _, want = tp.jvp(loss, ps, ds)
+        for path in PATHS:
+            assert_same(on(prog, path).jvp(ps, ds), want, path)
+
+
+def test_jvp_of_a_long_chain_is_the_float_derivative_on_every_path() -> None:
+    n = COMPILE_LIMIT // 4 + 1
+    _, prog, _ = record(lambda x: _chain(x, n), 0.5)
+    assert prog._chosen() == "interpreted"
+    _, d = _float_chain(-0.7, n)
+    for path in ("auto", *PATHS):
+        got = (prog if path == "auto" else on(prog, path)).jvp(-0.7, 2.0)
+        assert_same(got, 2.0 * d, path)
+    fused_jvp = prog._jvp_runner("interpreted")
+    assert isinstance(fused_jvp, _codegen.Interpreter)
+    assert [f for f, _, _, b, _ in fused_jvp._ops.code if b == -3], "the loop's chunks fuse"
+
+
+def test_jvp_falls_back_for_batched_tangents_and_hands_out_no_aliases() -> None:
+    c = np.array([1.0, -2.0, 0.5])
+    _, prog, _ = record(lambda v: v + c, np.zeros(3))  # the tangent IS the input's
+    x, d = np.array([0.1, 0.2, 0.3]), np.array([1.0, 2.0, 3.0])
+    for path in PATHS:
+        t = on(prog, path).jvp(x, d)
+        np.testing.assert_array_equal(t, d)
+        assert not np.shares_memory(t, d) and t.flags.writeable, path
+    _, sq, _ = record(lambda v: tp.sum(v * v), np.zeros(3))
+    batch = np.eye(3)  # three directions at once: vector mode, the generic replay
+    for path in PATHS:
+        np.testing.assert_allclose(on(sq, path).jvp(x, batch), 2.0 * x, rtol=1e-15)
+    with pytest.raises(ValueError, match=r"input 0 has shape \(2,\)"):
+        sq.jvp(np.zeros(2), np.zeros(2))
+    with pytest.raises(ValueError, match="source is of 'value_and_grad' or 'jvp'"):
+        sq.source("hvp")  # type: ignore[arg-type]
+
+
 def test_guards_raise_on_both_paths() -> None:
     def f(x: Any) -> Any:
         s = tp.sum(x)
@@ -140,6 +234,9 @@ def test_guards_raise_on_both_paths() -> None:
         assert_same(g, np.full(2, math.cos(1.0)))
         with pytest.raises(tp.TapeInvalidated, match=r"guard at record \d+: bool\(\) of record"):
             p.value_and_grad(np.array([-2.0, 1.0]))
+        assert_same(p.jvp(np.array([2.0, -1.0]), np.array([1.0, 3.0])), 4.0 * math.cos(1.0))
+        with pytest.raises(tp.TapeInvalidated, match=r"guard at record \d+: bool\(\) of record"):
+            p.jvp(np.array([-2.0, 1.0]), np.ones(2))
 
 
 def test_variadic_rows_and_rows_without_plain_code_on_both_paths() -> None:
@@ -158,6 +255,10 @@ def test_variadic_rows_and_rows_without_plain_code_on_both_paths() -> None:
         for path, (value, grads) in zip(PATHS, on_every_path(prog, x1, w1), strict=True):
             assert_same(value, want[0], f"{path}: value")
             assert_same(list(grads), want[1], f"{path}: gradients")
+        ds = [rng.uniform(-1, 1, 3), rng.uniform(-1, 1, 4)]
+        _, tangent = tp.jvp(f, [x1, w1], ds)
+        for path in PATHS:
+            assert_same(on(prog, path).jvp([x1, w1], ds), tangent, f"{path}: tangent")
 
 
 def _chain(x: Any, n: int) -> Any:
@@ -258,6 +359,7 @@ def test_math_errors_fall_back_to_numpy_values_on_both_paths() -> None:
             assert value == math.inf and gx == math.inf and gy == -0.25
             value, (gx, gy) = p.value_and_grad(0.0, 0.0)
             assert value == math.inf and gx == 1.0 and math.isinf(gy)
+            assert p.jvp([1000.0, 2.0], [1.0, 0.0]) == math.inf
 
 
 def test_inputs_are_not_copied_or_written() -> None:
