@@ -482,11 +482,12 @@ _NO_TANGENT: tuple[str, tuple[int, ...]] = ("", ())
 _UNKNOWN = object()
 
 
-def _tangent_template(code: Code, row: Primitive, k: int) -> Any:
+def _tangent_template(code: Code, row: Primitive, k: int, arity: int) -> Any:
     """Input k's contribution to the output's tangent, ``{d}`` its tangent: from the row's
     ``jvp``, from its partial (``d · ∂out/∂xₖ``), from its VJP where the one rule serves
     both modes (a diagonal or symmetric Jacobian is its own transpose), or from its own
-    ``out`` for a linear row of one input. None for no derivative; ``_UNKNOWN`` where the
+    ``out`` for a linear row of one input (of several, ``out`` is linear in them jointly,
+    not in each). None for no derivative; ``_UNKNOWN`` where the
     plain code does not say."""
     if code.jvp is not None:
         return code.jvp[k]
@@ -498,7 +499,7 @@ def _tangent_template(code: Code, row: Primitive, k: int) -> Any:
     if code.vjp is not None and row.vjp is row.jvp:
         v = code.vjp[k]
         return None if v is None else v.replace("{g}", "{d}")
-    if row in _LINEAR_ROWS and k == 0:
+    if arity == 1 and row in _LINEAR_ROWS:
         return code.out.replace("{0}", "{d}")
     return _UNKNOWN
 
@@ -534,7 +535,7 @@ def _plain_tangent(
     consts = code.consts or {}
     named_base = {k: lo.const(v, _hint(k, v, i)) for k, v in consts.items()} if consts else {}
     for k in carried:
-        tpl = _tangent_template(code, row, k)
+        tpl = _tangent_template(code, row, k, len(ins))
         if tpl is _UNKNOWN:
             return None
         if tpl is None:
