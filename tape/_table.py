@@ -525,29 +525,101 @@ def linear(
     transpose: Rule,
     notation: str = "",
     code: PlainCode | None = None,
-    batched: Callable[..., dict[str, Any]] | None = None,
+    *,
+    batched_params: Callable[..., dict[str, Any]] | None = None,
+    batched_map: Callable[..., Any] | None = None,
+    constants: int = 0,
+    variadic: bool = False,
 ) -> Primitive:
-    """A linear row of one input (sum, mean, cumsum, reshape, transpose), declared by its
-    map once and its transpose.
+    """A linear row, declared by its map once (``impl``) and its transpose.
 
     A linear map is its own derivative, so the row's JVP is the row itself applied to the
     tangent (through ``bind``: the tangent may be recorded, dual, or a batch of directions);
-    ``transpose(g, ans, x, **params)`` is its VJP. Parameters that name absolute positions
-    (reshape's shape, transpose's axes) need ``batched(d, x, **params)``: the parameters for
-    a tangent ``d`` with leading batch axes (vector mode); rows whose parameters keep their
-    meaning there (negative axes) leave it None.
+    ``transpose(g, ans, x, **params)`` is its VJP. ``LINEAR`` lists the rows declared so.
+
+    A tangent ``d`` may carry leading batch axes ``b = _batch(d, x)`` (vector mode). Rows
+    whose parameters keep their meaning there (negative axes, a dtype) need nothing more;
+    the others give one of:
+
+    - ``batched_params(b, **params)``: the row's parameters for such a tangent (reshape's
+      shape with ``b`` in front, transpose's axes after ``b``'s, concatenate's axis moved
+      by ``len(b)``); the JVP is the row with them;
+    - ``batched_map(d, b, x, **params)``: the map applied to such a tangent, where other
+      parameters are not enough (broadcast_to and sum_to reshape the tangent first, getitem
+      moves the axes of non-adjacent advanced indices back behind ``b``).
+
+    Either is called only when ``d`` has batch axes: without them the JVP is
+    ``bind(row, d, **params)``, after one ``_batch`` check (none for rows that need neither).
+
+    ``constants`` counts inputs after the first that carry no derivative and pass unchanged
+    into the JVP (permute's permutation): the map is linear in the first input alone, and
+    those inputs' rules are None.
+
+    ``variadic`` rows take any number of inputs and are linear in all of them together
+    (concatenate, stack): ``transpose(g, ans, *xs, argnum, **params)`` is input ``argnum``'s
+    cotangent, and its JVP is the row applied to its tangent with zeros in the other
+    inputs' places (forward mode calls it once per input that has a tangent, with
+    ``argnum``, and sums the contributions). ``batched_params`` then gets the batch axes
+    of that tangent; ``batched_map`` and ``constants`` do not apply.
     """
+    if batched_params is not None and batched_map is not None:
+        raise ValueError(f"linear row {name!r}: give batched_params or batched_map, not both")
+    if variadic and (batched_map is not None or constants):
+        raise ValueError(f"linear row {name!r}: a variadic row takes only batched_params")
 
-    def jvp(d: Any, ans: Any, x: Any, **params: Any) -> Any:
-        return bind(row, d, **(params if batched is None else batched(d, x, **params)))
+    rule: Rule
+    if variadic:
 
-    row = Primitive(name, impl=impl, vjp=(transpose,), jvp=(jvp,), notation=notation, code=code)
+        def jvp_each(d: Any, ans: Any, *xs: Any, argnum: int, **params: Any) -> Any:
+            b = _batch(d, xs[argnum])
+            parts = [d if j == argnum else np.zeros(b + _shape_of(x)) for j, x in enumerate(xs)]
+            if b and batched_params is not None:
+                params = batched_params(b, **params)
+            return bind(row, *parts, **params)
+
+        rule = jvp_each
+    elif batched_map is not None:
+        batched_tangent = batched_map
+
+        def jvp_mapped(d: Any, ans: Any, x: Any, *rest: Any, **params: Any) -> Any:
+            b = _batch(d, x)
+            if b:
+                return batched_tangent(d, b, x, *rest, **params)
+            return bind(row, d, *rest, **params)
+
+        rule = jvp_mapped
+    elif batched_params is not None:
+        batch_params = batched_params
+
+        def jvp_params(d: Any, ans: Any, x: Any, *rest: Any, **params: Any) -> Any:
+            b = _batch(d, x)
+            return bind(row, d, *rest, **(batch_params(b, **params) if b else params))
+
+        rule = jvp_params
+    else:
+
+        def jvp(d: Any, ans: Any, x: Any, *rest: Any, **params: Any) -> Any:
+            return bind(row, d, *rest, **params)
+
+        rule = jvp
+
+    none: tuple[None, ...] = (None,) * constants
+    row = Primitive(
+        name,
+        impl=impl,
+        vjp=(transpose, *none),
+        jvp=(rule, *none),
+        notation=notation,
+        code=code,
+        variadic=variadic,
+    )
     LINEAR.append(row)
     return row
 
 
 LINEAR: list[Primitive] = []
-"""The rows declared by ``linear`` (the tests check each transpose against its map)."""
+"""The rows declared by ``linear`` (the tests check each transpose against its map, and its
+JVP against the map, also on a batch of tangents)."""
 
 
 def _unary(row: Primitive, doc: str) -> Unary:
@@ -1890,7 +1962,7 @@ RESHAPE = register(
         transpose=lambda g, ans, x, shape: reshape(g, _shape_of(x)),
         notation="reshape({0}{p})",
         code=_plain_reshape,
-        batched=lambda d, x, shape: {"shape": _batch(d, x) + shape},
+        batched_params=lambda b, shape: {"shape": b + shape},
     )
 )
 
@@ -1926,7 +1998,7 @@ TRANSPOSE = register(
         transpose=lambda g, ans, x, axes: transpose(g, _inverse_perm(axes)),
         notation="transpose({0}{p})",
         code=_plain_transpose,
-        batched=lambda d, x, axes: {"axes": _batch_perm(axes, len(_batch(d, x)))},
+        batched_params=lambda b, axes: {"axes": _batch_perm(axes, len(b))},
     )
 )
 
