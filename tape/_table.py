@@ -2064,40 +2064,38 @@ def _sum_to_impl(x: Any, shape: tuple[int, ...]) -> Any:
     return out.reshape(shape) if lead else out
 
 
-def _batched_broadcast_to(d: Any, x: Any, shape: tuple[int, ...]) -> Any:
-    b = _batch(d, x)
-    if not b:
-        return broadcast_to(d, shape)
+def _batched_broadcast_to(d: Any, b: tuple[int, ...], x: Any, shape: tuple[int, ...]) -> Any:
+    """broadcast_to of a tangent with batch axes ``b``: x's axes lined up with the output's
+    trailing ones first (NumPy would line them up with the batch axes)."""
     aligned = b + (1,) * (len(shape) - ndim(x)) + _shape_of(x)
     return broadcast_to(reshape(d, aligned), b + shape)
 
 
-def _batched_sum_to(d: Any, x: Any, shape: tuple[int, ...]) -> Any:
-    b = _batch(d, x)
-    if not b:
-        return sum_to(d, shape)
+def _batched_sum_to(d: Any, b: tuple[int, ...], x: Any, shape: tuple[int, ...]) -> Any:
+    """sum_to of a tangent with batch axes ``b``: ``shape`` lined up with x's trailing axes,
+    so that the batch axes are kept, not summed."""
     aligned = b + (1,) * (ndim(x) - len(shape)) + shape
     return reshape(sum_to(d, aligned), b + shape)
 
 
 BROADCAST_TO = register(
-    Primitive(
+    linear(
         "broadcast_to",
         impl=lambda x, shape: np.broadcast_to(x, shape),
-        vjp=(lambda g, ans, x, shape: sum_to(g, _shape_of(x)),),
-        jvp=(lambda dx, ans, x, shape: _batched_broadcast_to(dx, x, shape),),
+        transpose=lambda g, ans, x, shape: sum_to(g, _shape_of(x)),
         notation="broadcast_to({0}{p})",
         code=_plain_broadcast_to,
+        batched_map=_batched_broadcast_to,
     )
 )
 SUM_TO = register(
-    Primitive(
+    linear(
         "sum_to",
         impl=_sum_to_impl,
-        vjp=(lambda g, ans, x, shape: broadcast_to(g, _shape_of(x)),),
-        jvp=(lambda dx, ans, x, shape: _batched_sum_to(dx, x, shape),),
+        transpose=lambda g, ans, x, shape: broadcast_to(g, _shape_of(x)),
         notation="sum_to({0}{p})",
         code=_plain_sum_to,
+        batched_map=_batched_sum_to,
     )
 )
 

@@ -1477,6 +1477,14 @@ LINEAR_SAMPLES: dict[str, list[LinearSample]] = {
     "cumsum": [LinearSample(((5, 3),), {"axis": -2})],
     "reshape": [LinearSample(((2, 6),), {"shape": (3, 2, 2)})],
     "transpose": [LinearSample(((2, 3, 4),), {"axes": (2, 0, 1)})],
+    "broadcast_to": [
+        LinearSample(((3, 1),), {"shape": (2, 3, 4)}),
+        LinearSample(((4,),), {"shape": (3, 4)}),
+    ],
+    "sum_to": [
+        LinearSample(((2, 3, 4),), {"shape": (3, 1)}),
+        LinearSample(((3, 4),), {"shape": ()}),
+    ],
 }
 
 
