@@ -2156,49 +2156,52 @@ def _advanced_front(index: Any) -> int:
     return len(np.broadcast_shapes(*shapes))
 
 
-def _getitem_jvp(dx: Any, ans: Any, x: Any, index: Any) -> Any:
-    nb = len(_batch(dx, x))
-    out = getitem(dx, _batch_index(index, nb))
-    k = _advanced_front(index) if nb else 0
-    if k:  # NumPy put the advanced axes before the batch axes: batch axes back to the front
+def _batched_getitem(d: Any, b: tuple[int, ...], x: Any, index: Any) -> Any:
+    """getitem of a tangent with batch axes ``b``: the index after a full slice per batch
+    axis, and the batch axes back in front where NumPy put advanced-index axes before them."""
+    nb = len(b)
+    out = getitem(d, _batch_index(index, nb))
+    k = _advanced_front(index)
+    if k:
         rest = tuple(range(k + nb, ndim(out)))
         out = transpose(out, tuple(range(k, k + nb)) + tuple(range(k)) + rest)
     return out
 
 
-def _scatter_add_jvp(dx: Any, ans: Any, x: Any, index: Any, shape: tuple[int, ...]) -> Any:
-    b = _batch(dx, x)
+def _batched_scatter_add(
+    d: Any, b: tuple[int, ...], x: Any, index: Any, shape: tuple[int, ...]
+) -> Any:
+    """scatter_add of a tangent with batch axes ``b``: where the batched index takes the
+    advanced-index axes first, the tangent's batch axes are moved behind them to match."""
     nb = len(b)
-    k = _advanced_front(index) if nb else 0
-    if k:  # the batched index takes the advanced axes first, then the batch axes
-        rest = tuple(range(nb + k, ndim(dx)))
-        dx = transpose(dx, tuple(range(nb, nb + k)) + tuple(range(nb)) + rest)
-    return scatter_add(dx, _batch_index(index, nb), b + shape)
+    k = _advanced_front(index)
+    if k:
+        rest = tuple(range(nb + k, ndim(d)))
+        d = transpose(d, tuple(range(nb, nb + k)) + tuple(range(nb)) + rest)
+    return scatter_add(d, _batch_index(index, nb), b + shape)
 
 
 GETITEM = register(
-    Primitive(
+    linear(
         "getitem",
         impl=lambda x, index: x[index],
-        vjp=(
-            lambda g, ans, x, index: (
-                _scatter_add_impl(g, index, x.shape)  # plain arrays: NumPy directly
-                if type(g) is np.ndarray and type(x) is np.ndarray and g.ndim
-                else scatter_add(g, index, _shape_of(x))
-            ),
+        transpose=lambda g, ans, x, index: (
+            _scatter_add_impl(g, index, x.shape)  # plain arrays: NumPy directly
+            if type(g) is np.ndarray and type(x) is np.ndarray and g.ndim
+            else scatter_add(g, index, _shape_of(x))
         ),
-        jvp=(_getitem_jvp,),
         notation="{0}[{p}]",
         code=_plain_getitem,
+        batched_map=_batched_getitem,
     )
 )
 SCATTER_ADD = register(
-    Primitive(
+    linear(
         "scatter_add",
         impl=_scatter_add_impl,
-        vjp=(lambda g, ans, x, index, shape: getitem(g, index),),
-        jvp=(_scatter_add_jvp,),
+        transpose=lambda g, ans, x, index, shape: getitem(g, index),
         notation="scatter_add({0}{p})",
+        batched_map=_batched_scatter_add,
     )
 )
 

@@ -1485,6 +1485,20 @@ LINEAR_SAMPLES: dict[str, list[LinearSample]] = {
         LinearSample(((2, 3, 4),), {"shape": (3, 1)}),
         LinearSample(((3, 4),), {"shape": ()}),
     ],
+    "getitem": [
+        LinearSample(((4, 3),), {"index": (slice(1, None, 2), None, 0)}),
+        LinearSample(((4, 3),), {"index": (np.array([0, 2, 2]), slice(None))}),
+        # an int and an array apart: NumPy puts their axis in front (of the batch axes too)
+        LinearSample(((2, 3, 4),), {"index": (1, slice(None), np.array([0, 3, 3]))}),
+        LinearSample(((4, 3),), {"index": np.array([True, False, True, True])}),
+    ],
+    "scatter_add": [
+        LinearSample(((2, 3),), {"index": (slice(1, 3),), "shape": (4, 3)}),
+        LinearSample(((3, 3),), {"index": (np.array([0, 2, 2]), slice(None)), "shape": (4, 3)}),
+        LinearSample(
+            ((3, 3),), {"index": (1, slice(None), np.array([0, 3, 3])), "shape": (2, 3, 4)}
+        ),
+    ],
 }
 
 
