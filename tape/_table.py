@@ -2275,19 +2275,13 @@ def _concat_vjp(g: Any, ans: Any, *xs: Any, axis: int, argnum: int) -> Any:
     return getitem(g, (slice(None),) * axis + (slice(start, stop),))
 
 
-def _concat_jvp(d: Any, ans: Any, *xs: Any, axis: int, argnum: int) -> Any:
-    b = _batch(d, xs[argnum])
-    parts = [d if j == argnum else np.zeros(b + _shape_of(x)) for j, x in enumerate(xs)]
-    return concatenate(parts, axis=axis + len(b))
-
-
 CONCATENATE = register(
-    Primitive(
+    linear(
         "concatenate",
         impl=lambda *xs, axis: np.concatenate(xs, axis=axis),
-        vjp=(_concat_vjp,),
-        jvp=(_concat_jvp,),
+        transpose=_concat_vjp,
         notation="concatenate({*}{p})",
+        batched_params=lambda b, axis: {"axis": axis + len(b)},
         variadic=True,
     )
 )
@@ -2301,19 +2295,13 @@ def concatenate(arrays: Sequence[Any], axis: int = 0) -> Any:
     return bind(CONCATENATE, *arrays, axis=_norm_ax(axis, ndim(arrays[0])))
 
 
-def _stack_jvp(d: Any, ans: Any, *xs: Any, axis: int, argnum: int) -> Any:
-    b = _batch(d, xs[argnum])
-    parts = [d if j == argnum else np.zeros(b + _shape_of(x)) for j, x in enumerate(xs)]
-    return stack(parts, axis=axis + len(b))
-
-
 STACK = register(
-    Primitive(
+    linear(
         "stack",
         impl=lambda *xs, axis: np.stack(xs, axis=axis),
-        vjp=(lambda g, ans, *xs, axis, argnum: getitem(g, (slice(None),) * axis + (argnum,)),),
-        jvp=(_stack_jvp,),
+        transpose=lambda g, ans, *xs, axis, argnum: getitem(g, (slice(None),) * axis + (argnum,)),
         notation="stack({*}{p})",
+        batched_params=lambda b, axis: {"axis": axis + len(b)},
         variadic=True,
     )
 )

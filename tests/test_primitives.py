@@ -1492,6 +1492,11 @@ LINEAR_SAMPLES: dict[str, list[LinearSample]] = {
         LinearSample(((2, 3, 4),), {"index": (1, slice(None), np.array([0, 3, 3]))}),
         LinearSample(((4, 3),), {"index": np.array([True, False, True, True])}),
     ],
+    "concatenate": [
+        LinearSample(((2, 3), (4, 3)), {"axis": 0}),
+        LinearSample(((2, 1), (2, 3), (2, 2)), {"axis": 1}),
+    ],
+    "stack": [LinearSample(((2, 3), (2, 3)), {"axis": 1})],
     "scatter_add": [
         LinearSample(((2, 3),), {"index": (slice(1, 3),), "shape": (4, 3)}),
         LinearSample(((3, 3),), {"index": (np.array([0, 2, 2]), slice(None)), "shape": (4, 3)}),
