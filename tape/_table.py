@@ -2514,16 +2514,17 @@ def dtype_of(x: Any) -> np.dtype[Any]:
 
 
 def _astype_impl(x: Any, dtype: np.dtype[Any]) -> Any:
-    return np.asarray(x).astype(dtype)
+    # (copy=False: a tangent already of the dtype, in the JVP, passes as it is; the public
+    # function never binds a cast to the value's own dtype)
+    return np.asarray(x).astype(dtype, copy=False)
 
 
 ASTYPE = register(
-    Primitive(
+    linear(
         "astype",
         impl=_astype_impl,
         # the cotangent goes back in the input's dtype, the tangent forward in the output's
-        vjp=(lambda g, ans, x, dtype: astype(g, dtype_of(x)),),
-        jvp=(lambda dx, ans, x, dtype: astype(dx, dtype),),
+        transpose=lambda g, ans, x, dtype: astype(g, dtype_of(x)),
         notation="astype({0}{p})",
     )
 )
