@@ -1501,6 +1501,13 @@ LINEAR_SAMPLES: dict[str, list[LinearSample]] = {
         LinearSample(((2, 1), (2, 3), (2, 2)), {"axis": 1}),
     ],
     "stack": [LinearSample(((2, 3), (2, 3)), {"axis": 1})],
+    "permute": [
+        LinearSample(((2, 3),), {"axis": -1}, constants=(np.array([[2, 0, 1], [1, 2, 0]]),)),
+        LinearSample(((3, 2),), {"axis": -2}, constants=(np.array([[2, 0], [0, 1], [1, 2]]),)),
+    ],
+    "unpermute": [
+        LinearSample(((2, 3),), {"axis": -1}, constants=(np.array([[2, 0, 1], [1, 2, 0]]),)),
+    ],
     "scatter_add": [
         LinearSample(((2, 3),), {"index": (slice(1, 3),), "shape": (4, 3)}),
         LinearSample(((3, 3),), {"index": (np.array([0, 2, 2]), slice(None)), "shape": (4, 3)}),
