@@ -3,11 +3,13 @@
 Each block below is one row (a ``Primitive``) followed by the public function that binds it.
 A row takes the shape that fits it (see ``_rows``): an elementwise primitive declares its
 partial derivatives once (``elementwise``, rules ``t ↦ t·∂f/∂xᵢ`` named with ``t``), a
-self-adjoint one its one map (``self_adjoint``), and structured rows (reductions, matmul,
-einsum, shapes, indexing) write their VJP rules (``g``, the output's cotangent) and JVP rules
-(``dx``, ``dy``, the inputs' tangents) explicitly. ``ans`` is the output, ``x``, ``y`` the
-inputs. Rules are written with this module's own functions, so that the same rule runs on
-floats, arrays, recorded Vars and Duals.
+self-adjoint one its one map (``self_adjoint``), a linear one (sums, shapes, indexing,
+concatenation, casts) its map and its transpose (``linear``), max, min and prod a weight per
+element (``_weighted_reduction``), and structured rows (logsumexp, log_softmax, matmul,
+einsum) write their VJP rules (``g``, the output's cotangent) and JVP rules (``dx``, ``dy``,
+the inputs' tangents) explicitly. ``ans`` is the output, ``x``, ``y`` the inputs. Rules are
+written with this module's own functions, so that the same rule runs on floats, arrays,
+recorded Vars and Duals.
 
 Python floats stay Python floats: a row's forward computation uses ``math`` on floats (about
 ten times cheaper than a 0-d NumPy call) and NumPy on arrays, with NumPy's results (inf, nan)
