@@ -1126,24 +1126,25 @@ def _unpermute_impl(g: Any, perm: Any, axis: int) -> Any:
 
 
 PERMUTE = register(
-    Primitive(
+    T.linear(
         "permute",
         impl=_permute_impl,
-        vjp=(lambda g, ans, x, perm, axis: _unpermute(g, perm, axis), None),
-        jvp=(lambda dx, ans, x, perm, axis: _permute(dx, perm, axis), None),
+        transpose=lambda g, ans, x, perm, axis: _unpermute(g, perm, axis),
         notation="permute({0} by {1}{p})",
+        constants=1,
     )
 )
 """``take_along_axis(x, perm, axis)`` for a permutation ``perm`` (an input without a
-derivative, so that a replay uses the recomputed one)."""
+derivative, so that a replay uses the recomputed one): linear in x, with a negative axis
+and the permutation broadcast over a tangent's batch axes."""
 
 UNPERMUTE = register(
-    Primitive(
+    T.linear(
         "unpermute",
         impl=_unpermute_impl,
-        vjp=(lambda g, ans, t, perm, axis: _permute(g, perm, axis), None),
-        jvp=(lambda dt, ans, t, perm, axis: _unpermute(dt, perm, axis), None),
+        transpose=lambda g, ans, t, perm, axis: _permute(g, perm, axis),
         notation="unpermute({0} by {1}{p})",
+        constants=1,
     )
 )
 """The transpose of ``permute``: ``out`` with ``out[perm] = t`` along ``axis``."""

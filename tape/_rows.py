@@ -13,10 +13,11 @@ where ``g`` is the cotangent of the output, ``ans`` the output's value and ``inp
 values the forward pass saw. One row shape per kind of primitive: ``elementwise`` rows give
 one function per input, ``t ↦ t·∂f/∂xᵢ``, that serves as both rules (a diagonal Jacobian is
 its own transpose); ``self_adjoint`` rows (symmetric Jacobians) give one map; linear rows
-(``_table.linear``: sum, reshape, transpose…) give their transpose, their JVP being the row
-itself; structured rows give both lists. Rules are written with ``tape``'s own operations,
-so they work on plain values (fast NumPy), on recorded values (a sweep recorded by an outer
-tape: higher-order derivatives) and on dual numbers (forward-over-reverse) alike.
+(``_table.linear``: sum, reshape, broadcast_to, getitem, concatenate, astype…) give their
+transpose, their JVP being the row itself; structured rows give both lists. Rules are
+written with ``tape``'s own operations, so they work on plain values (fast NumPy), on
+recorded values (a sweep recorded by an outer tape: higher-order derivatives) and on dual
+numbers (forward-over-reverse) alike.
 """
 
 from __future__ import annotations

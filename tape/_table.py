@@ -3,11 +3,13 @@
 Each block below is one row (a ``Primitive``) followed by the public function that binds it.
 A row takes the shape that fits it (see ``_rows``): an elementwise primitive declares its
 partial derivatives once (``elementwise``, rules ``t ↦ t·∂f/∂xᵢ`` named with ``t``), a
-self-adjoint one its one map (``self_adjoint``), and structured rows (reductions, matmul,
-einsum, shapes, indexing) write their VJP rules (``g``, the output's cotangent) and JVP rules
-(``dx``, ``dy``, the inputs' tangents) explicitly. ``ans`` is the output, ``x``, ``y`` the
-inputs. Rules are written with this module's own functions, so that the same rule runs on
-floats, arrays, recorded Vars and Duals.
+self-adjoint one its one map (``self_adjoint``), a linear one (sums, shapes, indexing,
+concatenation, casts) its map and its transpose (``linear``), max, min and prod a weight per
+element (``_weighted_reduction``), and structured rows (logsumexp, log_softmax, matmul,
+einsum) write their VJP rules (``g``, the output's cotangent) and JVP rules (``dx``, ``dy``,
+the inputs' tangents) explicitly. ``ans`` is the output, ``x``, ``y`` the inputs. Rules are
+written with this module's own functions, so that the same rule runs on floats, arrays,
+recorded Vars and Duals.
 
 Python floats stay Python floats: a row's forward computation uses ``math`` on floats (about
 ten times cheaper than a 0-d NumPy call) and NumPy on arrays, with NumPy's results (inf, nan)
@@ -534,29 +536,101 @@ def linear(
     transpose: Rule,
     notation: str = "",
     code: PlainCode | None = None,
-    batched: Callable[..., dict[str, Any]] | None = None,
+    *,
+    batched_params: Callable[..., dict[str, Any]] | None = None,
+    batched_map: Callable[..., Any] | None = None,
+    constants: int = 0,
+    variadic: bool = False,
 ) -> Primitive:
-    """A linear row of one input (sum, mean, cumsum, reshape, transpose), declared by its
-    map once and its transpose.
+    """A linear row, declared by its map once (``impl``) and its transpose.
 
     A linear map is its own derivative, so the row's JVP is the row itself applied to the
     tangent (through ``bind``: the tangent may be recorded, dual, or a batch of directions);
-    ``transpose(g, ans, x, **params)`` is its VJP. Parameters that name absolute positions
-    (reshape's shape, transpose's axes) need ``batched(d, x, **params)``: the parameters for
-    a tangent ``d`` with leading batch axes (vector mode); rows whose parameters keep their
-    meaning there (negative axes) leave it None.
+    ``transpose(g, ans, x, **params)`` is its VJP. ``LINEAR`` lists the rows declared so.
+
+    A tangent ``d`` may carry leading batch axes ``b = _batch(d, x)`` (vector mode). Rows
+    whose parameters keep their meaning there (negative axes, a dtype) need nothing more;
+    the others give one of:
+
+    - ``batched_params(b, **params)``: the row's parameters for such a tangent (reshape's
+      shape with ``b`` in front, transpose's axes after ``b``'s, concatenate's axis moved
+      by ``len(b)``); the JVP is the row with them;
+    - ``batched_map(d, b, x, **params)``: the map applied to such a tangent, where other
+      parameters are not enough (broadcast_to and sum_to reshape the tangent first, getitem
+      moves the axes of non-adjacent advanced indices back behind ``b``).
+
+    Either is called only when ``d`` has batch axes: without them the JVP is
+    ``bind(row, d, **params)``, after one ``_batch`` check (none for rows that need neither).
+
+    ``constants`` counts inputs after the first that carry no derivative and pass unchanged
+    into the JVP (permute's permutation): the map is linear in the first input alone, and
+    those inputs' rules are None.
+
+    ``variadic`` rows take any number of inputs and are linear in all of them together
+    (concatenate, stack): ``transpose(g, ans, *xs, argnum, **params)`` is input ``argnum``'s
+    cotangent, and its JVP is the row applied to its tangent with zeros in the other
+    inputs' places (forward mode calls it once per input that has a tangent, with
+    ``argnum``, and sums the contributions). ``batched_params`` then gets the batch axes
+    of that tangent; ``batched_map`` and ``constants`` do not apply.
     """
+    if batched_params is not None and batched_map is not None:
+        raise ValueError(f"linear row {name!r}: give batched_params or batched_map, not both")
+    if variadic and (batched_map is not None or constants):
+        raise ValueError(f"linear row {name!r}: a variadic row takes only batched_params")
 
-    def jvp(d: Any, ans: Any, x: Any, **params: Any) -> Any:
-        return bind(row, d, **(params if batched is None else batched(d, x, **params)))
+    rule: Rule
+    if variadic:
 
-    row = Primitive(name, impl=impl, vjp=(transpose,), jvp=(jvp,), notation=notation, code=code)
+        def jvp_each(d: Any, ans: Any, *xs: Any, argnum: int, **params: Any) -> Any:
+            b = _batch(d, xs[argnum])
+            parts = [d if j == argnum else np.zeros(b + _shape_of(x)) for j, x in enumerate(xs)]
+            if b and batched_params is not None:
+                params = batched_params(b, **params)
+            return bind(row, *parts, **params)
+
+        rule = jvp_each
+    elif batched_map is not None:
+        batched_tangent = batched_map
+
+        def jvp_mapped(d: Any, ans: Any, x: Any, *rest: Any, **params: Any) -> Any:
+            b = _batch(d, x)
+            if b:
+                return batched_tangent(d, b, x, *rest, **params)
+            return bind(row, d, *rest, **params)
+
+        rule = jvp_mapped
+    elif batched_params is not None:
+        batch_params = batched_params
+
+        def jvp_params(d: Any, ans: Any, x: Any, *rest: Any, **params: Any) -> Any:
+            b = _batch(d, x)
+            return bind(row, d, *rest, **(batch_params(b, **params) if b else params))
+
+        rule = jvp_params
+    else:
+
+        def jvp(d: Any, ans: Any, x: Any, *rest: Any, **params: Any) -> Any:
+            return bind(row, d, *rest, **params)
+
+        rule = jvp
+
+    none: tuple[None, ...] = (None,) * constants
+    row = Primitive(
+        name,
+        impl=impl,
+        vjp=(transpose, *none),
+        jvp=(rule, *none),
+        notation=notation,
+        code=code,
+        variadic=variadic,
+    )
     LINEAR.append(row)
     return row
 
 
 LINEAR: list[Primitive] = []
-"""The rows declared by ``linear`` (the tests check each transpose against its map)."""
+"""The rows declared by ``linear`` (the tests check each transpose against its map, and its
+JVP against the map, also on a batch of tangents)."""
 
 
 def _unary(row: Primitive, doc: str) -> Unary:
@@ -1899,7 +1973,7 @@ RESHAPE = register(
         transpose=lambda g, ans, x, shape: reshape(g, _shape_of(x)),
         notation="reshape({0}{p})",
         code=_plain_reshape,
-        batched=lambda d, x, shape: {"shape": _batch(d, x) + shape},
+        batched_params=lambda b, shape: {"shape": b + shape},
     )
 )
 
@@ -1935,7 +2009,7 @@ TRANSPOSE = register(
         transpose=lambda g, ans, x, axes: transpose(g, _inverse_perm(axes)),
         notation="transpose({0}{p})",
         code=_plain_transpose,
-        batched=lambda d, x, axes: {"axes": _batch_perm(axes, len(_batch(d, x)))},
+        batched_params=lambda b, axes: {"axes": _batch_perm(axes, len(b))},
     )
 )
 
@@ -2001,40 +2075,38 @@ def _sum_to_impl(x: Any, shape: tuple[int, ...]) -> Any:
     return out.reshape(shape) if lead else out
 
 
-def _batched_broadcast_to(d: Any, x: Any, shape: tuple[int, ...]) -> Any:
-    b = _batch(d, x)
-    if not b:
-        return broadcast_to(d, shape)
+def _batched_broadcast_to(d: Any, b: tuple[int, ...], x: Any, shape: tuple[int, ...]) -> Any:
+    """broadcast_to of a tangent with batch axes ``b``: x's axes lined up with the output's
+    trailing ones first (NumPy would line them up with the batch axes)."""
     aligned = b + (1,) * (len(shape) - ndim(x)) + _shape_of(x)
     return broadcast_to(reshape(d, aligned), b + shape)
 
 
-def _batched_sum_to(d: Any, x: Any, shape: tuple[int, ...]) -> Any:
-    b = _batch(d, x)
-    if not b:
-        return sum_to(d, shape)
+def _batched_sum_to(d: Any, b: tuple[int, ...], x: Any, shape: tuple[int, ...]) -> Any:
+    """sum_to of a tangent with batch axes ``b``: ``shape`` lined up with x's trailing axes,
+    so that the batch axes are kept, not summed."""
     aligned = b + (1,) * (ndim(x) - len(shape)) + shape
     return reshape(sum_to(d, aligned), b + shape)
 
 
 BROADCAST_TO = register(
-    Primitive(
+    linear(
         "broadcast_to",
         impl=lambda x, shape: np.broadcast_to(x, shape),
-        vjp=(lambda g, ans, x, shape: sum_to(g, _shape_of(x)),),
-        jvp=(lambda dx, ans, x, shape: _batched_broadcast_to(dx, x, shape),),
+        transpose=lambda g, ans, x, shape: sum_to(g, _shape_of(x)),
         notation="broadcast_to({0}{p})",
         code=_plain_broadcast_to,
+        batched_map=_batched_broadcast_to,
     )
 )
 SUM_TO = register(
-    Primitive(
+    linear(
         "sum_to",
         impl=_sum_to_impl,
-        vjp=(lambda g, ans, x, shape: broadcast_to(g, _shape_of(x)),),
-        jvp=(lambda dx, ans, x, shape: _batched_sum_to(dx, x, shape),),
+        transpose=lambda g, ans, x, shape: broadcast_to(g, _shape_of(x)),
         notation="sum_to({0}{p})",
         code=_plain_sum_to,
+        batched_map=_batched_sum_to,
     )
 )
 
@@ -2095,49 +2167,52 @@ def _advanced_front(index: Any) -> int:
     return len(np.broadcast_shapes(*shapes))
 
 
-def _getitem_jvp(dx: Any, ans: Any, x: Any, index: Any) -> Any:
-    nb = len(_batch(dx, x))
-    out = getitem(dx, _batch_index(index, nb))
-    k = _advanced_front(index) if nb else 0
-    if k:  # NumPy put the advanced axes before the batch axes: batch axes back to the front
+def _batched_getitem(d: Any, b: tuple[int, ...], x: Any, index: Any) -> Any:
+    """getitem of a tangent with batch axes ``b``: the index after a full slice per batch
+    axis, and the batch axes back in front where NumPy put advanced-index axes before them."""
+    nb = len(b)
+    out = getitem(d, _batch_index(index, nb))
+    k = _advanced_front(index)
+    if k:
         rest = tuple(range(k + nb, ndim(out)))
         out = transpose(out, tuple(range(k, k + nb)) + tuple(range(k)) + rest)
     return out
 
 
-def _scatter_add_jvp(dx: Any, ans: Any, x: Any, index: Any, shape: tuple[int, ...]) -> Any:
-    b = _batch(dx, x)
+def _batched_scatter_add(
+    d: Any, b: tuple[int, ...], x: Any, index: Any, shape: tuple[int, ...]
+) -> Any:
+    """scatter_add of a tangent with batch axes ``b``: where the batched index takes the
+    advanced-index axes first, the tangent's batch axes are moved behind them to match."""
     nb = len(b)
-    k = _advanced_front(index) if nb else 0
-    if k:  # the batched index takes the advanced axes first, then the batch axes
-        rest = tuple(range(nb + k, ndim(dx)))
-        dx = transpose(dx, tuple(range(nb, nb + k)) + tuple(range(nb)) + rest)
-    return scatter_add(dx, _batch_index(index, nb), b + shape)
+    k = _advanced_front(index)
+    if k:
+        rest = tuple(range(nb + k, ndim(d)))
+        d = transpose(d, tuple(range(nb, nb + k)) + tuple(range(nb)) + rest)
+    return scatter_add(d, _batch_index(index, nb), b + shape)
 
 
 GETITEM = register(
-    Primitive(
+    linear(
         "getitem",
         impl=lambda x, index: x[index],
-        vjp=(
-            lambda g, ans, x, index: (
-                _scatter_add_impl(g, index, x.shape)  # plain arrays: NumPy directly
-                if type(g) is np.ndarray and type(x) is np.ndarray and g.ndim
-                else scatter_add(g, index, _shape_of(x))
-            ),
+        transpose=lambda g, ans, x, index: (
+            _scatter_add_impl(g, index, x.shape)  # plain arrays: NumPy directly
+            if type(g) is np.ndarray and type(x) is np.ndarray and g.ndim
+            else scatter_add(g, index, _shape_of(x))
         ),
-        jvp=(_getitem_jvp,),
         notation="{0}[{p}]",
         code=_plain_getitem,
+        batched_map=_batched_getitem,
     )
 )
 SCATTER_ADD = register(
-    Primitive(
+    linear(
         "scatter_add",
         impl=_scatter_add_impl,
-        vjp=(lambda g, ans, x, index, shape: getitem(g, index),),
-        jvp=(_scatter_add_jvp,),
+        transpose=lambda g, ans, x, index, shape: getitem(g, index),
         notation="scatter_add({0}{p})",
+        batched_map=_batched_scatter_add,
     )
 )
 
@@ -2211,19 +2286,13 @@ def _concat_vjp(g: Any, ans: Any, *xs: Any, axis: int, argnum: int) -> Any:
     return getitem(g, (slice(None),) * axis + (slice(start, stop),))
 
 
-def _concat_jvp(d: Any, ans: Any, *xs: Any, axis: int, argnum: int) -> Any:
-    b = _batch(d, xs[argnum])
-    parts = [d if j == argnum else np.zeros(b + _shape_of(x)) for j, x in enumerate(xs)]
-    return concatenate(parts, axis=axis + len(b))
-
-
 CONCATENATE = register(
-    Primitive(
+    linear(
         "concatenate",
         impl=lambda *xs, axis: np.concatenate(xs, axis=axis),
-        vjp=(_concat_vjp,),
-        jvp=(_concat_jvp,),
+        transpose=_concat_vjp,
         notation="concatenate({*}{p})",
+        batched_params=lambda b, axis: {"axis": axis + len(b)},
         variadic=True,
     )
 )
@@ -2237,19 +2306,13 @@ def concatenate(arrays: Sequence[Any], axis: int = 0) -> Any:
     return bind(CONCATENATE, *arrays, axis=_norm_ax(axis, ndim(arrays[0])))
 
 
-def _stack_jvp(d: Any, ans: Any, *xs: Any, axis: int, argnum: int) -> Any:
-    b = _batch(d, xs[argnum])
-    parts = [d if j == argnum else np.zeros(b + _shape_of(x)) for j, x in enumerate(xs)]
-    return stack(parts, axis=axis + len(b))
-
-
 STACK = register(
-    Primitive(
+    linear(
         "stack",
         impl=lambda *xs, axis: np.stack(xs, axis=axis),
-        vjp=(lambda g, ans, *xs, axis, argnum: getitem(g, (slice(None),) * axis + (argnum,)),),
-        jvp=(_stack_jvp,),
+        transpose=lambda g, ans, *xs, axis, argnum: getitem(g, (slice(None),) * axis + (argnum,)),
         notation="stack({*}{p})",
+        batched_params=lambda b, axis: {"axis": axis + len(b)},
         variadic=True,
     )
 )
@@ -2462,16 +2525,17 @@ def dtype_of(x: Any) -> np.dtype[Any]:
 
 
 def _astype_impl(x: Any, dtype: np.dtype[Any]) -> Any:
-    return np.asarray(x).astype(dtype)
+    # (copy=False: a tangent already of the dtype, in the JVP, passes as it is; the public
+    # function never binds a cast to the value's own dtype)
+    return np.asarray(x).astype(dtype, copy=False)
 
 
 ASTYPE = register(
-    Primitive(
+    linear(
         "astype",
         impl=_astype_impl,
         # the cotangent goes back in the input's dtype, the tangent forward in the output's
-        vjp=(lambda g, ans, x, dtype: astype(g, dtype_of(x)),),
-        jvp=(lambda dx, ans, x, dtype: astype(dx, dtype),),
+        transpose=lambda g, ans, x, dtype: astype(g, dtype_of(x)),
         notation="astype({0}{p})",
     )
 )

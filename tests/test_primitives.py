@@ -13,7 +13,7 @@ import inspect
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import _cases_arrays  # noqa: F401  (each adds its cases to CASES)
 import _cases_linalg  # noqa: F401
@@ -28,6 +28,7 @@ from test_replay_paths import fused
 
 import tape as tp
 from tape import _table as P
+from tape._rows import Primitive
 from tape._table import scatter_add, sum_to
 from tape.testing import check_grads
 
@@ -1465,12 +1466,62 @@ def test_value_tests_are_numpys_and_carry_no_gradient(name: str) -> None:
 
 # ----- linear rows: the JVP is the map itself, the VJP its transpose --------------------------
 
-LINEAR_SAMPLES: dict[str, tuple[tuple[int, ...], dict[str, Any]]] = {
-    "sum": ((3, 4, 2), {"axis": (-3, -1), "keepdims": False}),
-    "mean": ((3, 4), {"axis": (-1,), "keepdims": True}),
-    "cumsum": ((5, 3), {"axis": -2}),
-    "reshape": ((2, 6), {"shape": (3, 2, 2)}),
-    "transpose": ((2, 3, 4), {"axes": (2, 0, 1)}),
+
+class LinearSample(NamedTuple):
+    """One point at which to check a linear row: the shape of each input that carries a
+    derivative (several for a variadic row), the parameters, the inputs' dtype, and the
+    inputs without a derivative that follow the first (``linear``'s ``constants``)."""
+
+    shapes: tuple[tuple[int, ...], ...]
+    params: dict[str, Any]
+    dtype: type[np.floating[Any]] = np.float64
+    constants: tuple[Any, ...] = ()
+
+
+LINEAR_SAMPLES: dict[str, list[LinearSample]] = {
+    "sum": [LinearSample(((3, 4, 2),), {"axis": (-3, -1), "keepdims": False})],
+    "mean": [LinearSample(((3, 4),), {"axis": (-1,), "keepdims": True})],
+    "cumsum": [LinearSample(((5, 3),), {"axis": -2})],
+    "reshape": [LinearSample(((2, 6),), {"shape": (3, 2, 2)})],
+    "transpose": [LinearSample(((2, 3, 4),), {"axes": (2, 0, 1)})],
+    "broadcast_to": [
+        LinearSample(((3, 1),), {"shape": (2, 3, 4)}),
+        LinearSample(((4,),), {"shape": (3, 4)}),
+    ],
+    "sum_to": [
+        LinearSample(((2, 3, 4),), {"shape": (3, 1)}),
+        LinearSample(((3, 4),), {"shape": ()}),
+    ],
+    "getitem": [
+        LinearSample(((4, 3),), {"index": (slice(1, None, 2), None, 0)}),
+        LinearSample(((4, 3),), {"index": (np.array([0, 2, 2]), slice(None))}),
+        # an int and an array apart: NumPy puts their axis in front (of the batch axes too)
+        LinearSample(((2, 3, 4),), {"index": (1, slice(None), np.array([0, 3, 3]))}),
+        LinearSample(((4, 3),), {"index": np.array([True, False, True, True])}),
+    ],
+    "astype": [
+        LinearSample(((3, 4),), {"dtype": np.dtype(np.float64)}, dtype=np.float32),
+        LinearSample(((3, 4),), {"dtype": np.dtype(np.float32)}),
+    ],
+    "concatenate": [
+        LinearSample(((2, 3), (4, 3)), {"axis": 0}),
+        LinearSample(((2, 1), (2, 3), (2, 2)), {"axis": 1}),
+    ],
+    "stack": [LinearSample(((2, 3), (2, 3)), {"axis": 1})],
+    "permute": [
+        LinearSample(((2, 3),), {"axis": -1}, constants=(np.array([[2, 0, 1], [1, 2, 0]]),)),
+        LinearSample(((3, 2),), {"axis": -2}, constants=(np.array([[2, 0], [0, 1], [1, 2]]),)),
+    ],
+    "unpermute": [
+        LinearSample(((2, 3),), {"axis": -1}, constants=(np.array([[2, 0, 1], [1, 2, 0]]),)),
+    ],
+    "scatter_add": [
+        LinearSample(((2, 3),), {"index": (slice(1, 3),), "shape": (4, 3)}),
+        LinearSample(((3, 3),), {"index": (np.array([0, 2, 2]), slice(None)), "shape": (4, 3)}),
+        LinearSample(
+            ((3, 3),), {"index": (1, slice(None), np.array([0, 3, 3])), "shape": (2, 3, 4)}
+        ),
+    ],
 }
 
 
@@ -1478,23 +1529,56 @@ def test_every_linear_row_has_a_sample() -> None:
     assert {row.name for row in P.LINEAR} == set(LINEAR_SAMPLES)
 
 
-@pytest.mark.parametrize("name", sorted(LINEAR_SAMPLES))
-def test_a_linear_row_is_its_own_jvp_and_its_vjp_is_its_transpose(name: str) -> None:
+def _linear_rule(rule: Fn | None, row: Primitive, k: int) -> Fn:
+    """Input k's rule, called as forward mode and the sweep call it (with ``argnum`` for a
+    variadic row)."""
+    assert rule is not None
+    if row.variadic:
+        return lambda *args, **params: rule(*args, argnum=k, **params)
+    return rule
+
+
+@pytest.mark.parametrize(
+    ("name", "n"), [(name, n) for name, s in sorted(LINEAR_SAMPLES.items()) for n in range(len(s))]
+)
+def test_a_linear_row_is_its_own_jvp_and_its_vjp_is_its_transpose(name: str, n: int) -> None:
     """⟨g, A d⟩ = ⟨Aᵀ g, d⟩ for random d and g (the dot-product test), and the JVP of the
-    map at any point is the map applied to the tangent, also for a batch of tangents."""
+    map at any point is the map applied to the tangent, also for a batch of tangents. For a
+    row of several inputs, A d = Σₖ Aₖ dₖ: input k's JVP is the map of its tangent with
+    zeros in the other places."""
     row = next(r for r in P.LINEAR if r.name == name)
-    shape, params = LINEAR_SAMPLES[name]
-    rng = _rng("linear/" + name)
-    x, d = rng.standard_normal(shape), rng.standard_normal(shape)
-    ans = row.impl(x, **params)
-    g = rng.standard_normal(np.shape(ans))
-    (vjp,), (jvp,) = row.vjp, row.jvp
-    assert vjp is not None and jvp is not None
-    np.testing.assert_allclose(
-        np.sum(g * row.impl(d, **params)), np.sum(vjp(g, ans, x, **params) * d), rtol=1e-12
-    )
-    np.testing.assert_array_equal(jvp(d, ans, x, **params), row.impl(d, **params))
-    batch = rng.standard_normal((2, *shape))  # two directions at once (vector mode)
-    out = jvp(batch, ans, x, **params)
-    for k in range(2):
-        np.testing.assert_array_equal(out[k], row.impl(batch[k], **params))
+    shapes, params, dtype, constants = LINEAR_SAMPLES[name][n]
+    rng = _rng(f"linear/{name}/{n}")
+
+    def draw(shape: tuple[int, ...]) -> Any:
+        return rng.standard_normal(shape).astype(dtype)
+
+    xs, ds = [draw(s) for s in shapes], [draw(s) for s in shapes]
+    ans = row.impl(*xs, *constants, **params)
+    g = rng.standard_normal(np.shape(ans)).astype(np.result_type(ans))
+    vjps = [_linear_rule(row.vjp[0 if row.variadic else k], row, k) for k in range(len(xs))]
+    jvps = [_linear_rule(row.jvp[0 if row.variadic else k], row, k) for k in range(len(xs))]
+    assert all(r is None for r in row.vjp[len(xs) :] + row.jvp[len(xs) :])  # the constants
+
+    def only(k: int, d: Any) -> list[Any]:
+        """The map's inputs for input k's tangent d alone: zeros elsewhere."""
+        return [d if j == k else np.zeros(np.shape(x)) for j, x in enumerate(xs)]
+
+    a_d = row.impl(*ds, *constants, **params)
+    at_g = [vjp(g, ans, *xs, *constants, **params) for vjp in vjps]
+    lhs, rhs = np.sum(g * a_d), sum(np.sum(c * d) for c, d in zip(at_g, ds, strict=True))
+    if dtype == np.float64 and np.result_type(ans) == np.float64:
+        np.testing.assert_allclose(lhs, rhs, rtol=1e-12)
+    else:  # a cast to float32 (either way) rounds each term: tolerance on their magnitudes
+        scale = np.sum(np.abs(g * a_d))
+        np.testing.assert_allclose(lhs, rhs, rtol=0, atol=8 * np.finfo(np.float32).eps * scale)
+    for k, (jvp, d) in enumerate(zip(jvps, ds, strict=True)):
+        np.testing.assert_array_equal(
+            jvp(d, ans, *xs, *constants, **params), row.impl(*only(k, d), *constants, **params)
+        )
+        batch = draw((2, *shapes[k]))  # two directions at once (vector mode)
+        out = jvp(batch, ans, *xs, *constants, **params)
+        for i in range(2):
+            np.testing.assert_array_equal(
+                out[i], row.impl(*only(k, batch[i]), *constants, **params)
+            )
