@@ -70,17 +70,20 @@ def on_every_path(prog: tp.Program, *xs: Any) -> list[tuple[Any, tuple[Any, ...]
     return [on(prog, path).value_and_grad(*xs) for path in PATHS]
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-@given(
-    steps=st.lists(st.tuples(*(st.integers(0, 99) for _ in range(6))), min_size=1, max_size=10),
-    seed=st.integers(0, 2**32 - 1),
-)
+def on_random_compositions(test: Callable[[list[Step], int], None]) -> Callable[..., None]:
+    """``test(steps, seed)`` over 60 random compositions (the replay property test's steps)."""
+    steps = st.lists(st.tuples(*(st.integers(0, 99) for _ in range(6))), min_size=1, max_size=10)
+    run = given(steps=steps, seed=st.integers(0, 2**32 - 1))(test)
+    return settings(
+        max_examples=60,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )(run)
+
+
+@on_random_compositions
 def test_every_path_equals_a_fresh_recording_on_random_compositions(
     steps: list[Step], seed: int
 ) -> None:
@@ -109,17 +112,7 @@ def fresh_jvp(f: Callable[..., Any], xs: list[Any], ds: list[Any]) -> list[Any]:
     return outs
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-@given(
-    steps=st.lists(st.tuples(*(st.integers(0, 99) for _ in range(6))), min_size=1, max_size=10),
-    seed=st.integers(0, 2**32 - 1),
-)
+@on_random_compositions
 def test_jvp_on_every_path_equals_fresh_forward_mode_on_random_compositions(
     steps: list[Step], seed: int
 ) -> None:
