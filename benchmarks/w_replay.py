@@ -3,6 +3,9 @@ the hand-written floor and against recording the same function afresh.
 
 - W9 W1: W1's tensor loss (MLP(2, [16, 16, 1]), hinge + L2), value and gradient, on the
   compiled path (the default at this length) and forced onto the interpreted path.
+- W9 JVP: the same loss in forward mode, J·v along one random direction of every
+  parameter: ``Program.jvp`` lowered to NumPy, the generic replay, ``tp.jvp`` (dual numbers)
+  and forward mode written by hand (the floor).
 - W9 W5 N=…: W5's scalar chain x ← 1.0001·x + 0.1·sin x at N = 10³, 10⁴, 10⁵ links, in
   µs per link, against the Python-float floor: the default path (``auto``), each path forced
   (compiled only up to 10⁴ links: at 10⁵ CPython's compile takes tens of seconds and GBs).
@@ -32,7 +35,7 @@ from typing import Any
 
 import numpy as np
 from harness import FLOOR, TAPE, Contender, Table, check_gradients, measure
-from w_mlp import W1, np_value_and_grad, setup, tape_loss
+from w_mlp import ALPHA, W1, np_value_and_grad, setup, tape_loss
 from w_scalar import X0, _floor_chain
 
 import tape as tp
@@ -80,6 +83,68 @@ def _w1(repeats: int) -> Table:
         "W9 W1", "replay vs re-recording: W1's tensor loss, value and gradient", "ms", 1e-3, cs
     )
     table.notes.append(f"{len(prog)} records; path auto = {prog._chosen()}")
+    return table
+
+
+def np_jvp(ps: list[np.ndarray], dps: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> float:
+    """W1's loss differentiated along ``dps`` by hand: forward mode in NumPy (the floor)."""
+    h, dh = X, np.zeros_like(X)
+    n = len(ps) // 2
+    for i in range(n):
+        W, b, dW, db = ps[2 * i], ps[2 * i + 1], dps[2 * i], dps[2 * i + 1]
+        z, dz = h @ W + b, dh @ W + h @ dW + db
+        if i < n - 1:
+            on = z > 0.0
+            h, dh = z * on, dz * on
+        else:
+            h, dh = z, dz
+    margins = 1.0 - h * y[:, None]
+    data = float(((-dh * y[:, None]) * (margins > 0.0)).mean())
+    return data + ALPHA * sum(2.0 * float((p * d).sum()) for p, d in zip(ps, dps, strict=True))
+
+
+def _w1_jvp(repeats: int) -> Table:
+    spec = W1
+    params, X, y = setup(spec)
+    rng = np.random.default_rng(1)
+    dps = [rng.standard_normal(p.shape) for p in params]
+    ps = [tp.Var(p) for p in params]
+    with tp.Tape(persistent=True) as t:
+        loss = tape_loss(ps, X, y, spec)
+    prog = t.compile(inputs=ps, outputs=[loss])
+    generic = prog.using("generic")
+
+    def floor() -> list[Any]:
+        return [np.array(np_jvp(params, dps, X, y))]
+
+    def fresh() -> list[Any]:
+        return [np.array(tp.jvp(lambda *v: tape_loss(v, X, y, spec), params, dps)[1])]
+
+    def lowered() -> list[Any]:
+        return [np.array(prog.jvp(params, dps))]
+
+    def replayed() -> list[Any]:
+        return [np.array(generic.jvp(params, dps))]
+
+    cs = [
+        Contender("numpy (floor)", FLOOR, floor, floor),
+        Contender("tape: tp.jvp (dual numbers)", TAPE, fresh, fresh),
+        Contender("tape: compiled jvp replay", TAPE, lowered, lowered),
+        Contender("tape: generic jvp replay", TAPE, replayed, replayed),
+    ]
+    check_gradients("W9 JVP", cs)
+    measure(cs, repeats, warmup=3)
+    table = Table(
+        "W9 JVP",
+        "forward mode: W1's tensor loss, value's J·v along one direction for every parameter",
+        "ms",
+        1e-3,
+        cs,
+    )
+    table.notes.append(
+        "the compiled jvp is Program.jvp lowered to NumPy (source('jvp')); the generic one "
+        "replays record by record and pushes tangents through the rows' JVP rules"
+    )
     return table
 
 
@@ -296,7 +361,7 @@ def _threshold() -> Table:
 
 
 def run_w9(repeats: int, quick: bool = False) -> list[Table]:
-    tables = [_w1(repeats)]
+    tables = [_w1(repeats), _w1_jvp(repeats)]
     for n in (1_000, 10_000) if quick else (1_000, 10_000, 100_000):
         tables.append(_w5(n, max(3, repeats // 2) if n < 100_000 else 3))
     tables.append(_build(10_000 if quick else 100_000, 3))

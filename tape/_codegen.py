@@ -449,6 +449,8 @@ def lower_jvp(
             continue
         line = None
         if code is not None:
+            if code.partials is not None and len(set(slots)) < len(slots):
+                code = _merged_partials(code, slots)  # x * x: one term d · (x + x)
             line = _plain_tangent(lo, code, row, carried, i, ops, tloc, ins, ans)
         if line is None:
             line = _generic_tangent(lo, row, i, ops, tloc, records[i])
