@@ -408,84 +408,122 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
         while True:
             if tape._owner != _get_ident():  # active, and entered by this thread
                 break
-            slots: list[int] = []
-            inputs: list[Any] = []
             leaves: list[tuple[int, Var]] | None = None
-            recorded = False
             constants = False  # an array among the inputs as a constant (to be locked)
-            for a in args:
-                t = type(a)
-                if t is _VAR:
-                    at = a._tape
-                    if at is tape:
-                        v, s = a._value, a._slot
-                    elif at is None:  # a leaf: its slot, or a new one if the op succeeds
-                        found = tape._leaves.get(id(a))
-                        if found is not None and found[0] is a:
-                            s = found[1]
-                            v = tape._records[s][OUT]
+            n = len(args)
+            quick = False
+            # The hottest records first, as tuples at once: one input of this tape, or two
+            # of which each is this tape's Var or a Python float (the scalar chain; an
+            # array chain's ·c and +c). Anything else takes the loop below.
+            if n == 1:
+                a = args[0]
+                if type(a) is _VAR and a._tape is tape:
+                    v = a._value
+                    if type(v) is float or type(v) is np.ndarray:
+                        slots: Any = (a._slot,)
+                        inputs: Any = (v,)
+                        quick = True
+            elif n == 2:
+                a, b = args
+                if type(a) is _VAR and a._tape is tape:
+                    v, s = a._value, a._slot
+                    if type(b) is _VAR and b._tape is tape:
+                        w, r = b._value, b._slot
+                        quick = True
+                    elif type(b) is float:
+                        w, r = b, -1
+                        quick = True
+                elif type(a) is float and type(b) is _VAR and b._tape is tape:
+                    v, s = a, -1
+                    w, r = b._value, b._slot
+                    quick = True
+                if quick:
+                    tv, tw = type(v), type(w)
+                    if (tv is float or tv is np.ndarray) and (tw is float or tw is np.ndarray):
+                        slots = (s, r)
+                        inputs = (v, w)
+                    else:
+                        quick = False
+            if not quick:
+                slots = []
+                inputs = []
+                recorded = False
+                for a in args:
+                    t = type(a)
+                    if t is _VAR:
+                        at = a._tape
+                        if at is tape:
+                            v, s = a._value, a._slot
+                        elif at is None:  # a leaf: its slot, or a new one if the op succeeds
+                            found = tape._leaves.get(id(a))
+                            if found is not None and found[0] is a:
+                                s = found[1]
+                                v = tape._records[s][OUT]
+                            else:
+                                v, s = a._value, -2
+                                if leaves is None:
+                                    leaves = []
+                                leaves.append((len(slots), a))
                         else:
-                            v, s = a._value, -2
-                            if leaves is None:
-                                leaves = []
-                            leaves.append((len(slots), a))
+                            break
+                        tv = type(v)
+                        if tv is not float and tv is not np.ndarray:
+                            break
+                        recorded = True
+                    elif t is float:
+                        v, s = a, -1
+                    elif t is np.ndarray:
+                        v, s = a, -1
+                        constants = True
+                    elif t is int:
+                        v, s = float(a), -1
                     else:
                         break
-                    tv = type(v)
-                    if tv is not float and tv is not np.ndarray:
-                        break
-                    recorded = True
-                elif t is float:
-                    v, s = a, -1
-                elif t is np.ndarray:
-                    v, s = a, -1
-                    constants = True
-                elif t is int:
-                    v, s = float(a), -1
+                    slots.append(s)
+                    inputs.append(v)
                 else:
+                    quick = recorded
+                if not quick:  # an input the fast recorder does not take, or none recorded
                     break
-                slots.append(s)
-                inputs.append(v)
-            else:  # every input took the fast path
-                if not recorded:
-                    break
-                try:
-                    ans = prim.impl(*inputs, **params) if params else prim.impl(*inputs)
-                except Exception:
-                    break
-                ta = type(ans)
-                if ta is not float and (
-                    ta is not np.ndarray
-                    or ans.ndim == 0
-                    or ans.dtype.kind != "f"
-                    or not prim.differentiable
-                ):
-                    ans = canonical(prim, ans)  # floats for scalars, booleans checked
-                # computed without error: now register new leaves and lock saved array
-                # constants (a recorded result is a fresh array no one else holds; Var.value
-                # freezes it when handed out)
-                if leaves is not None:
-                    for k, leaf in leaves:
-                        found = tape._leaves.get(id(leaf))
-                        if found is not None and found[0] is leaf:  # the same leaf twice: x * x
-                            slots[k] = found[1]
-                            continue
-                        if leaf._slot < -1:
-                            _warn_outside(leaf)
-                        slots[k] = tape._append(INPUT, (), None, (), inputs[k])
-                        tape._leaves[id(leaf)] = (leaf, slots[k])
-                if constants:
-                    for k, s in enumerate(slots):
-                        if s == -1:
-                            v = inputs[k]
-                            if type(v) is np.ndarray and (v.flags.writeable or id(v) in _LOCKS):
-                                tape._locked.extend(_lock(v))
-                out = _new_var(_VAR)
-                out._value = ans
-                out._tape = tape
-                out._slot = tape._append(prim, tuple(slots), params or None, tuple(inputs), ans)
-                return out
-            break
+                inputs = tuple(inputs)
+            try:
+                ans = prim.impl(*inputs, **params) if params else prim.impl(*inputs)
+            except Exception:
+                break
+            ta = type(ans)
+            if ta is not float and (
+                ta is not np.ndarray
+                or ans.ndim == 0
+                or ans.dtype.kind != "f"
+                or not prim.differentiable
+            ):
+                ans = canonical(prim, ans)  # floats for scalars, booleans checked
+            # computed without error: now register new leaves and lock saved array
+            # constants (a recorded result is a fresh array no one else holds; Var.value
+            # freezes it when handed out)
+            if leaves is not None:
+                for k, leaf in leaves:
+                    found = tape._leaves.get(id(leaf))
+                    if found is not None and found[0] is leaf:  # the same leaf twice: x * x
+                        slots[k] = found[1]
+                        continue
+                    if leaf._slot < -1:
+                        _warn_outside(leaf)
+                    slots[k] = tape._append(INPUT, (), None, (), inputs[k])
+                    tape._leaves[id(leaf)] = (leaf, slots[k])
+            if constants:
+                for k, s in enumerate(slots):
+                    if s == -1:
+                        v = inputs[k]
+                        if type(v) is np.ndarray and (v.flags.writeable or id(v) in _LOCKS):
+                            tape._locked.extend(_lock(v))
+            if type(slots) is list:
+                slots = tuple(slots)
+            out = _new_var(_VAR)
+            out._value = ans
+            out._tape = tape
+            out._slot = tape._append(prim, slots, params or None, inputs, ans)
+            return out
     has_var = False
     dual_level = -1
     for a in args:

@@ -83,7 +83,7 @@ def sweep(
                 ct = rule(g, ans, inputs[0])
                 if ct is None:
                     continue
-                if broadcasts and _unlike(ct, inputs[0]):
+                if broadcasts and type(ct) is not float and _unlike(ct, inputs[0]):
                     ct = unbroadcast(ct, inputs[0])
                 prev = adjoint[s]
                 adjoint[s] = ct if prev is None else prev + ct
@@ -93,12 +93,12 @@ def sweep(
             s0, s1 = slots
             x0, x1 = inputs  # (the two inputs unrolled: a loop over them cost W5's sweep 40 %)
             if s0 >= 0 and (r0 := vjp[0]) is not None and (ct := r0(g, ans, x0, x1)) is not None:
-                if broadcasts and _unlike(ct, x0):
+                if broadcasts and type(ct) is not float and _unlike(ct, x0):
                     ct = unbroadcast(ct, x0)
                 prev = adjoint[s0]
                 adjoint[s0] = ct if prev is None else prev + ct
             if s1 >= 0 and (r1 := vjp[1]) is not None and (ct := r1(g, ans, x0, x1)) is not None:
-                if broadcasts and _unlike(ct, x1):
+                if broadcasts and type(ct) is not float and _unlike(ct, x1):
                     ct = unbroadcast(ct, x1)
                 prev = adjoint[s1]
                 adjoint[s1] = ct if prev is None else prev + ct
