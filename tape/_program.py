@@ -71,7 +71,11 @@ class Program:
         inputs: list[int],
         outputs: list[int],
         path: str = "auto",
+        shapes: Sequence[tuple[int, ...] | None] | None = None,
     ):
+        """``shapes``: each input's shape (that of the Var given to ``Tape.compile``), for
+        inputs the tape never saw (slot -1: the outputs do not depend on them); the others'
+        shapes are the recorded ones."""
         kinds = {type(r[OUT]) for r in records}
         kinds.update(type(v) for r in records for v in r[INPUTS])
         if Var in kinds or Dual in kinds:
@@ -84,7 +88,10 @@ class Program:
         self._records = records[:end]
         self._inputs = inputs
         self._outputs = outputs
-        self._shapes = [np.shape(records[s][OUT]) if s >= 0 else None for s in inputs]
+        self._shapes = [
+            np.shape(records[s][OUT]) if s >= 0 else (None if shapes is None else shapes[k])
+            for k, s in enumerate(inputs)
+        ]
         if path not in PATHS:
             raise ValueError(f"path must be one of {', '.join(map(repr, PATHS))}; got {path!r}")
         self._path = path

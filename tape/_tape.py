@@ -219,7 +219,8 @@ class Tape(Recorder):
             if slot < 0:
                 raise ValueError(f"compile: output {len(out_slots)} was not recorded on this tape")
             out_slots.append(slot)
-        return Program(self, self._records, in_slots, out_slots, path)
+        shapes = [np.shape(x.value) for x in inputs]  # (inputs never recorded keep theirs)
+        return Program(self, self._records, in_slots, out_slots, path, shapes)
 
     def to_dot(self) -> str:
         """The recorded list as Graphviz DOT text (render it with ``dot -Tsvg``, or use

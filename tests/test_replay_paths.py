@@ -45,7 +45,7 @@ written through holes), as a long loop's lines are."""
 
 def fused(prog: tp.Program) -> tp.Program:
     """``prog`` on the interpreted path with every chunk of 3 of its lines compiled."""
-    p = Program(prog._tape, prog._records, prog._inputs, prog._outputs, path="interpreted")
+    p = Program(prog._tape, prog._records, prog._inputs, prog._outputs, "interpreted", prog._shapes)
     mp = pytest.MonkeyPatch()
     mp.setattr(_codegen, "CHUNK", 3)
     mp.setattr(_codegen, "FUSE_MIN_REPEATS", 1)
@@ -430,3 +430,23 @@ def test_compile_takes_the_path(path: Any) -> None:
     z = np.array([1.1, 0.2])
     np.testing.assert_allclose(value, np.sum(np.tanh(z) * z), rtol=1e-14)
     np.testing.assert_allclose(g, np.tanh(z) + z * (1.0 - np.tanh(z) ** 2), rtol=1e-14)
+
+
+def test_an_input_the_tape_never_saw_takes_its_shape_and_gets_zeros_on_every_path() -> None:
+    """``compile(inputs=[a, b, c])`` where the output depends on ``a`` only: ``b`` and ``c``
+    keep their own shapes (a wrong one is refused) and get zero gradients and tangents."""
+    a, b, c = tp.Var(np.ones(3)), tp.Var(np.ones(2)), tp.Var(2.0)
+    with tp.Tape(persistent=True) as t:
+        y = tp.sum(tp.sin(a) * a)
+    prog = t.compile(inputs=[a, b, c], outputs=[y])
+    x = np.array([0.3, -1.2, 2.0])
+    for path in PATHS:
+        p = on(prog, path)
+        value, (ga, gb, gc) = p.value_and_grad(x, np.full(2, 7.0), 5.0)
+        assert_same(value, float(np.sum(np.sin(x) * x)), path)
+        assert_same([ga, gb, gc], [np.cos(x) * x + np.sin(x), np.zeros(2), 0.0], path)
+        assert isinstance(gc, float), path
+        ds: list[Any] = [np.ones(3), np.ones(2), 1.0]
+        assert_same(p.jvp([x, np.zeros(2), 0.0], ds), float(np.sum(np.cos(x) * x + np.sin(x))))
+        with pytest.raises(ValueError, match=r"input 1 has shape \(4,\)"):
+            p.value_and_grad(x, np.zeros(4), 0.0)
