@@ -56,6 +56,7 @@ from ._core import bind, is_dual, is_var
 from ._rows import Array, Axis, Primitive, Value, register
 from ._table import (
     _batch,
+    _is_zero,
     _mT,
     _neg_axis,
     _shape_of,
@@ -65,12 +66,12 @@ from ._table import (
     diagonal,
     expand_dims,
     getitem,
+    held,
     matmul,
     max,
     min,
     ndim,
     outer,
-    plain,
     power,
     reshape,
     squeeze,
@@ -342,7 +343,11 @@ def _cofactors(x: Any, ans: Any) -> Any:
     of the other singular values (O(M³)); for recorded or dual values (higher orders), (−1)ⁱ⁺ʲ
     times the determinants of the minors, by ``det`` itself (M² determinants of size M − 1,
     differentiable to every order)."""
-    if not np.any(plain(ans) == 0.0):
+    if type(ans) is not np.ndarray and type(ans) is not float:  # recorded or dual
+        regular = _guard(held(_no_zero, ans), "bool")  # (a replay checks the branch taken)
+    else:
+        regular = _no_zero(ans)
+    if regular:
         return expand_dims(expand_dims(ans, -1), -1) * _mT(inv(x))
     if type(x) is np.ndarray:
         return _cofactors_svd(x)
@@ -449,10 +454,15 @@ def _norm2_impl(x: Any, axis: tuple[int, ...], keepdims: bool) -> Any:
 
 def _safe_div(num: Any, den: Any) -> Any:
     """num / den, and 0 where den is 0 (the 2-norm's derivative at 0: the least subgradient)."""
-    zero = plain(den) == 0.0
-    if not np.any(zero):
+    zero = held(_is_zero, den)
+    plain_den = type(den) is np.ndarray or type(den) is float
+    if plain_den and not np.any(zero):  # (recorded or dual: the mask always, no branch)
         return num / den
     return where(zero, 0.0, num / where(zero, 1.0, den))
+
+
+def _no_zero(x: Any) -> bool:
+    return not bool(np.any(x == 0.0))
 
 
 NORM2 = register(

@@ -153,12 +153,41 @@ def _batch(d: Any, x: Any) -> tuple[int, ...]:
     return ds[: len(ds) - ndim(x)]
 
 
-def _sgn(x: Any) -> Any:
-    """Sign of the plain value (a constant: no derivative flows through it)."""
-    x = plain(x)
+def held(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn`` of the inputs' plain values: a value without a derivative that a rule works
+    with (a mask, a tie's share, a rounded quotient). On plain inputs, ``fn(*args)``; on
+    recorded or dual ones, a record of its own (the row ``held``), so that a recorded sweep
+    (a gradient taken while an outer tape records, as ``grad`` of ``grad`` does) keeps how
+    the value is computed, not its value: a compiled second-order tape recomputes it at
+    new inputs instead of keeping the recorded mask."""
+    for a in args:
+        if unwrap(a) is not a:  # a Var or a Dual
+            return bind(HELD, *args, fn=fn)
+    return fn(*args)
+
+
+def _sign_of(x: Any) -> Any:
     if type(x) is float:
         return float((x > 0) - (x < 0))
     return np.sign(x)
+
+
+def _sgn(x: Any) -> Any:
+    """Sign of the value (no derivative flows through it)."""
+    return held(_sign_of, x)
+
+
+def _bools(b: Any) -> Any:
+    """A NumPy boolean scalar as a Python bool (what comparisons of floats give)."""
+    return bool(b) if isinstance(b, np.bool_) else b
+
+
+def _positive(x: Any) -> Any:
+    return _bools(x > 0.0)
+
+
+def _is_zero(x: Any) -> Any:
+    return _bools(x == 0.0)
 
 
 def _mask(cond: Any) -> Any:
@@ -782,17 +811,30 @@ def _pow_exponent_less_one(x: Any, y: Any) -> Any:
     Only x = 0 is changed: elsewhere y·x**(y−1) is finite at y = 0, and its derivative in y
     (the mixed second derivative, 1/x at y = 0) must come from the true exponent y − 1.
     """
-    xv, yv = plain(x), plain(y)
-    if type(xv) is float and type(yv) is float:
-        if xv == 0.0 and yv == 0.0:
-            return 1.0
+    if unwrap(y) is not y:  # a recorded or dual exponent: the mask without a branch
+        return where(held(_both_zero, x, y), 1.0, y - 1.0)
+    if unwrap(x) is not x:
+        # a constant exponent: decided on its value alone (a replay keeps constants); where
+        # y = 0 the derivative y·x**1 is 0 for every finite x
+        if type(y) is float:
+            return 1.0 if y == 0.0 else y - 1.0
+        return np.where(np.equal(y, 0.0), 1.0, np.subtract(y, 1.0))
+    if type(x) is float and type(y) is float:
+        return 1.0 if x == 0.0 and y == 0.0 else y - 1.0
+    if x != 0.0 if type(x) is float else x.all():  # the common case: no zero base
         return y - 1.0
-    if xv != 0.0 if type(xv) is float else xv.all():  # the common case: no zero base
-        return y - 1.0
-    hit = np.logical_and(np.equal(xv, 0.0), np.equal(yv, 0.0))
-    if not hit.any():
+    hit = _both_zero(x, y)
+    if not np.any(hit):
         return y - 1.0
     return where(hit, 1.0, y - 1.0)
+
+
+def _both_zero(x: Any, y: Any) -> Any:
+    return _bools(np.logical_and(np.equal(x, 0.0), np.equal(y, 0.0)))
+
+
+def _zero_base(x: Any, y: Any) -> Any:
+    return _bools(np.logical_and(np.equal(x, 0.0), np.greater_equal(y, 0.0)))
 
 
 def _pow_dx(x: Any, y: Any) -> Any:
@@ -808,13 +850,14 @@ def _log_base(x: Any, y: Any) -> Any:
     0**y = ∞ and x**y · ln x → −∞ as x → 0⁺; PyTorch's choice, JAX gives nan). A negative
     base gives nan: x**y is real there only at integer y, so it has no derivative in y.
     """
-    xv, yv = plain(x), plain(y)
-    if type(xv) is float and type(yv) is float:
-        return log(1.0 if xv == 0.0 and yv >= 0.0 else x)
-    if xv != 0.0 if type(xv) is float else xv.all():
+    if unwrap(x) is not x or unwrap(y) is not y:  # recorded or dual: no branch on values
+        return log(where(held(_zero_base, x, y), 1.0, x))
+    if type(x) is float and type(y) is float:
+        return log(1.0 if x == 0.0 and y >= 0.0 else x)
+    if x != 0.0 if type(x) is float else x.all():
         return log(x)
-    hit = np.logical_and(np.equal(xv, 0.0), np.greater_equal(yv, 0.0))
-    if not hit.any():
+    hit = _zero_base(x, y)
+    if not np.any(hit):
         return log(x)
     return log(where(hit, 1.0, x))
 
@@ -842,12 +885,15 @@ power: Binary = _binary(
 )
 
 
-def _maximum_weight(x: Any, y: Any) -> Any:
+def _maximum_share(x: Any, y: Any) -> Any:
     """Share of the gradient that goes to x in maximum(x, y): 1, 0, or ½ at a tie."""
-    x, y = plain(x), plain(y)
     if type(x) is float and type(y) is float:
         return 1.0 if x > y else 0.5 if x == y else 0.0
     return np.where(x > y, 1.0, np.where(x == y, 0.5, 0.0))
+
+
+def _maximum_weight(x: Any, y: Any) -> Any:
+    return held(_maximum_share, x, y)
 
 
 MAXIMUM = register(
@@ -1048,7 +1094,7 @@ def _sinc_float(x: float) -> float:
 
 def _sinc_partial(t: Any, ans: Any, x: Any) -> Any:
     """t·sinc′(x) = t·(cos πx − sinc x)/x, and 0 at x = 0 (sinc is even there)."""
-    at_zero = plain(x) == 0.0
+    at_zero = held(_is_zero, x)
     safe = where(at_zero, 1.0, x)  # the safe-where pattern: no 0/0 on either branch
     return t * where(at_zero, 0.0, divide(cos(math.pi * x) - ans, safe))
 
@@ -1152,9 +1198,15 @@ def _fmod(x: float, y: float) -> float:
         return _float_fallback(np.fmod, x, y)
 
 
-def _quotient(rounding: Callable[..., Any], x: Any, y: Any) -> Any:
-    """The rounded quotient floor(x/y) or trunc(x/y), a plain value (a step function)."""
-    q = rounding(np.divide(plain(x), plain(y)))
+def _floor_quotient(x: Any, y: Any) -> Any:
+    """floor(x/y), a step function of the plain values (no derivative)."""
+    q = np.floor(np.divide(x, y))
+    return float(q) if isinstance(q, np.floating) else q
+
+
+def _trunc_quotient(x: Any, y: Any) -> Any:
+    """trunc(x/y), a step function of the plain values (no derivative)."""
+    q = np.trunc(np.divide(x, y))
     return float(q) if isinstance(q, np.floating) else q
 
 
@@ -1164,7 +1216,7 @@ REMAINDER = register(
         impl=_float_or_np(_python_mod, np.remainder),
         partials=(
             lambda t, ans, x, y: t,
-            lambda t, ans, x, y: -(t * _quotient(np.floor, x, y)),
+            lambda t, ans, x, y: -(t * held(_floor_quotient, x, y)),
         ),
         notation="{0} mod {1}",
     )
@@ -1175,7 +1227,7 @@ FMOD = register(
         impl=_float_or_np(_fmod, np.fmod),
         partials=(
             lambda t, ans, x, y: t,
-            lambda t, ans, x, y: -(t * _quotient(np.trunc, x, y)),
+            lambda t, ans, x, y: -(t * held(_trunc_quotient, x, y)),
         ),
         notation="fmod({0}, {1})",
     )
@@ -1199,18 +1251,25 @@ def _nan_losing(share: Callable[[Any, Any], Any], x: Any, y: Any) -> Any:
     """x's share of the gradient in fmax/fmin: ``share(x, y)`` (maximum's or minimum's
     weight), except that a nan loses to a number (x gets it all where only y is nan,
     nothing where only x is)."""
-    x, y = plain(x), plain(y)
     if type(x) is float and type(y) is float:
         return 1.0 if math.isnan(y) else 0.0 if math.isnan(x) else share(x, y)
     return np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0, share(x, y)))
 
 
+def _fmax_share(x: Any, y: Any) -> Any:
+    return _nan_losing(_maximum_share, x, y)
+
+
+def _fmin_share(x: Any, y: Any) -> Any:
+    return _nan_losing(lambda a, b: _maximum_share(b, a), x, y)
+
+
 def _fmax_weight(x: Any, y: Any) -> Any:
-    return _nan_losing(_maximum_weight, x, y)
+    return held(_fmax_share, x, y)
 
 
 def _fmin_weight(x: Any, y: Any) -> Any:
-    return _nan_losing(lambda a, b: _maximum_weight(b, a), x, y)
+    return held(_fmin_share, x, y)
 
 
 FMAX = register(
@@ -1367,7 +1426,7 @@ RELU = register(
             lambda t, ans, x: (
                 t * (x > 0.0)  # plain arrays: NumPy multiplies by the mask directly
                 if type(x) is np.ndarray and type(t) is np.ndarray
-                else t * _mask(plain(x) > 0.0)
+                else t * _mask(held(_positive, x))
             ),
         ),
         notation="relu {0}",
@@ -1471,10 +1530,13 @@ def _clip_impl(x: Any, lo: float | None, hi: float | None) -> Any:
     return np.clip(x, lo, hi)
 
 
+def _inside(x: Any, lo: float, hi: float) -> Any:
+    return _bools((x >= lo) & (x <= hi))
+
+
 def _clip_mask(x: Any, lo: float | None, hi: float | None) -> Any:
-    x = plain(x)
-    inside = (x >= (-math.inf if lo is None else lo)) & (x <= (math.inf if hi is None else hi))
-    return _mask(inside)
+    low, high = -math.inf if lo is None else lo, math.inf if hi is None else hi
+    return _mask(held(_inside, x, low, high))
 
 
 CLIP = register(
@@ -1560,11 +1622,15 @@ mean: Reduction = _reduction(
 
 
 def _extremum_share(ans: Any, x: Any, axis: Axis) -> Any:
-    """1/k for each of the k elements equal to the max (or min), 0 elsewhere: a constant."""
-    xv, av = plain(x), plain(ans)
-    if type(xv) is float:
+    """1/k for each of the k elements equal to the max (or min), 0 elsewhere (no
+    derivative flows through it)."""
+    return held(functools.partial(_share_of_extremum, axis=axis), ans, x)
+
+
+def _share_of_extremum(ans: Any, x: Any, axis: Axis) -> Any:
+    if type(x) is float:
         return 1.0
-    hit = xv == np.reshape(av, _keep_shape(xv.shape, axis))
+    hit = x == np.reshape(ans, _keep_shape(x.shape, axis))
     return hit / np.sum(hit, axis=axis, keepdims=True)
 
 
@@ -1588,7 +1654,7 @@ def _prod_others(x: Any, ans: Any, axis: Axis) -> Any:
     if type(x) is float:
         return 1.0
     if type(x) is not np.ndarray:  # a Var or Dual: stay differentiable
-        if np.all(plain(x) != 0):
+        if guard(held(_no_zeros, x), "bool"):  # (a replay checks the branch it takes)
             return divide(reshape(ans, _keep_shape(_shape_of(x), axis)), x)
         return _prod_others_masked(x, tuple(range(-ndim(x), 0)) if axis is None else axis)
     axes = range(x.ndim) if axis is None else (axis if isinstance(axis, tuple) else (axis,))
@@ -1599,6 +1665,10 @@ def _prod_others(x: Any, ans: Any, axis: Axis) -> Any:
     right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     others = (left * right).reshape(moved.shape)
     return np.moveaxis(others, tuple(range(-len(axes), 0)), tuple(axes))
+
+
+def _no_zeros(x: Any) -> bool:
+    return bool(np.all(x != 0))
 
 
 def _prod_others_masked(x: Any, axis: tuple[int, ...] | int) -> Any:
@@ -2739,6 +2809,26 @@ GUARD = register(
 )
 """A value that left the tape for Python (``bool(v)``, ``float(v)``, a mask used as an
 index): the outcome seen while recording, which a replay must see again."""
+
+
+def _held_impl(*args: Any, fn: Callable[..., Any]) -> Any:
+    return fn(*args)
+
+
+HELD = register(
+    Primitive(
+        "held",
+        impl=_held_impl,
+        vjp=(None,),
+        jvp=(None,),
+        notation="held({*}{p})",
+        variadic=True,
+        differentiable=False,
+    )
+)
+"""A value a derivative rule computes from its inputs' plain values, without a derivative
+of its own (a mask, a tie's share, a rounded quotient; see ``held``): recorded so that a
+replay recomputes it."""
 
 
 def compare(row: Primitive, *args: Any) -> Any:

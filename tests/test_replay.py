@@ -654,8 +654,87 @@ COVERAGE: dict[str, Callable[[Any], Any]] = {
     "sort_order": lambda x: tp.sort(x),
     "partition_order": lambda x: tp.partition(x, 1),
     "slogdet_sign": lambda x: tp.linalg.slogdet(tp.reshape(x, (2, 2))),
+    "held": lambda x: tp.grad(lambda z: tp.sum(tp.relu(z) * z))(x),  # relu's mask, recorded
 }
 """Every row with differentiable=False, and a computation that records it."""
+
+
+_U = np.array([0.3, -1.1, 0.8, 0.5, -0.4, 1.7])
+_X0 = np.array([1.0, -2.0, 3.0, -0.5, 0.7, -1.5])
+
+SECOND_ORDER: dict[str, tuple[Callable[[Any], Any], Any, Any]] = {
+    name: (f, _X0, -1.3 * _X0 + 0.05)  # every kink crossed: signs, ties and maxima move
+    for name, f in {
+        "relu": lambda z: tp.sum(tp.relu(z) * z),
+        "abs": lambda z: tp.sum(tp.abs(z) * z),
+        "maximum": lambda z: tp.sum(tp.maximum(z, 0.1) * z),
+        "minimum": lambda z: tp.sum(tp.minimum(z, 0.1) * z),
+        "fmax": lambda z: tp.sum(tp.fmax(z, 0.1) * z),
+        "fmin": lambda z: tp.sum(tp.fmin(z, 0.1) * z),
+        "clip": lambda z: tp.sum(tp.clip(z, -0.5, 0.5) * z),
+        "max": lambda z: tp.max(z) * tp.sum(z),
+        "min": lambda z: tp.min(z) * tp.sum(z),
+        "power": lambda z: tp.sum(tp.relu(z) ** 3.0),
+        "sinc": lambda z: tp.sum(tp.sinc(z * tp.relu(z))),
+        "remainder": lambda z: tp.sum(tp.remainder(3.0, z) * z),
+        "fmod": lambda z: tp.sum(tp.fmod(3.0, z) * z),
+        "sort": lambda z: tp.sum(tp.sort(z) * np.arange(6.0)),
+    }.items()
+}
+SECOND_ORDER["norm at 0"] = (
+    lambda z: tp.linalg.norm(tp.relu(z)) * tp.sum(z),
+    np.abs(_X0),
+    -np.abs(_X0),  # relu gives the zero vector: the norm's derivative there is 0
+)
+SECOND_ORDER["power at 0"] = (lambda z: tp.sum(tp.relu(z) ** 2.0), np.abs(_X0), _X0)
+"""Functions with kinks, a point to record at and one to replay at, for second-order tapes."""
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_ORDER))
+def test_a_compiled_second_order_tape_recomputes_what_its_rules_decide(name: str) -> None:
+    """A gradient taken while an outer tape records is a recorded sweep; compiled and
+    replayed where every mask, tie and sign differs, it equals a fresh recording there
+    (the rules' masks are records of their own, the row ``held``, not constants)."""
+    f, x0, x1 = SECOND_ORDER[name]
+    xv = tp.Var(x0)
+    with tp.Tape(persistent=True) as outer:
+        g: Any = tp.grad(f)(xv)  # (a Var: the sweep recorded by the outer tape)
+        s = tp.sum(g * _U)
+    prog = outer.compile(inputs=[xv], outputs=[s])
+
+    def fresh(z: Any) -> Any:
+        return tp.sum(tp.grad(f)(z) * _U)
+
+    want = fresh_value_and_grad(fresh, x1)
+    for path in ("compiled", "interpreted", "generic"):
+        value, grads = prog.using(path).value_and_grad(x1)
+        assert_same(value, want[0], f"{path}: ⟨∇f, u⟩")
+        assert_same(list(grads), want[1], f"{path}: H u")
+
+
+@pytest.mark.parametrize("name", ["prod", "det"])
+def test_a_second_order_branch_on_values_is_a_guard(name: str) -> None:
+    """Rules that take another formula where a value is zero (prod's, det's at a singular
+    matrix) keep the branch as a guard: a replay where it changes raises, not a stale
+    formula."""
+    f = {
+        "prod": lambda z: tp.prod(tp.relu(z)),
+        "det": lambda z: tp.linalg.det(tp.reshape(tp.relu(z)[:4], (2, 2))) * tp.sum(z),
+    }[name]
+    xv = tp.Var(np.abs(_X0))
+    with tp.Tape(persistent=True) as outer:
+        g: Any = tp.grad(f)(xv)  # (a Var: the sweep recorded by the outer tape)
+        s = tp.sum(g * _U)
+    prog = outer.compile(inputs=[xv], outputs=[s])
+    x1 = np.abs(_X0) * np.array([-1.0, -1.0, 1.0, 1.0, 1.0, 1.0])  # a zero row after relu
+    with pytest.raises(
+        tp.TapeInvalidated, match=r"guard at record \d+: bool\(\) of record \d+ \(held\)"
+    ):
+        prog.value_and_grad(x1)
+    assert_same(
+        prog.value_and_grad(np.abs(_X0) + 0.1)[0],
+        fresh_value_and_grad(lambda z: tp.sum(tp.grad(f)(z) * _U), np.abs(_X0) + 0.1)[0],
+    )
 
 
 def test_every_non_differentiable_row_has_a_case() -> None:
