@@ -2902,8 +2902,11 @@ def _nan_to_num(x: Any, nan: float, posinf: float | None, neginf: float | None) 
 def _finite(x: Any) -> Any:
     """Where x is finite: the derivative passes there (even a nan cotangent elsewhere is
     dropped, since the output there is a constant)."""
-    ok = np.isfinite(plain(x))
-    return bool(ok) if isinstance(ok, np.bool_) else ok
+    return held(_isfinite, x)
+
+
+def _isfinite(x: Any) -> Any:
+    return _bools(np.isfinite(x))
 
 
 @overload
