@@ -6,6 +6,8 @@ the hand-written floor and against recording the same function afresh.
 - W9 JVP: the same loss in forward mode, J·v along one random direction of every
   parameter: ``Program.jvp`` lowered to NumPy, the generic replay, ``tp.jvp`` (dual numbers)
   and forward mode written by hand (the floor).
+- W9 HVP: H·v of the same loss: ``Program.hvp`` (its second-order program, lowered), the
+  generic forward-over-reverse replay and ``tp.hvp``.
 - W9 W5 N=…: W5's scalar chain x ← 1.0001·x + 0.1·sin x at N = 10³, 10⁴, 10⁵ links, in
   µs per link, against the Python-float floor: the default path (``auto``), each path forced
   (compiled only up to 10⁴ links: at 10⁵ CPython's compile takes tens of seconds and GBs).
@@ -27,6 +29,7 @@ import gc
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -144,6 +147,53 @@ def _w1_jvp(repeats: int) -> Table:
     table.notes.append(
         "the compiled jvp is Program.jvp lowered to NumPy (source('jvp')); the generic one "
         "replays record by record and pushes tangents through the rows' JVP rules"
+    )
+    return table
+
+
+def _w1_hvp(repeats: int) -> Table:
+    spec = W1
+    params, X, y = setup(spec)
+    rng = np.random.default_rng(2)
+    dps = [rng.standard_normal(p.shape) for p in params]
+    ps = [tp.Var(p) for p in params]
+    with tp.Tape(persistent=True) as t:
+        loss = tape_loss(ps, X, y, spec)
+    prog = t.compile(inputs=ps, outputs=[loss])
+    generic = prog.using("generic")
+
+    def fresh() -> list[Any]:
+        return list(tp.hvp(lambda *v: tape_loss(v, X, y, spec), tuple(params), tuple(dps)))
+
+    def lowered() -> list[Any]:
+        return list(prog.hvp(params, dps))
+
+    def replayed() -> list[Any]:
+        return list(generic.hvp(params, dps))
+
+    def value_and_grad() -> list[Any]:
+        return list(prog.value_and_grad(*params)[1])
+
+    cs = [
+        Contender("tape: tp.hvp (forward over reverse)", TAPE, fresh, fresh),
+        Contender("tape: hvp replay (second-order program)", TAPE, lowered, lowered),
+        Contender("tape: generic hvp replay", TAPE, replayed, replayed),
+    ]
+    check_gradients("W9 HVP", cs)
+    measure(cs, repeats, warmup=3)
+    ref = Contender("vag", TAPE, value_and_grad, value_and_grad)
+    measure([ref], repeats, warmup=3)
+    table = Table(
+        "W9 HVP",
+        "H·v of W1's tensor loss along one direction for every parameter",
+        "ms",
+        1e-3,
+        cs,
+    )
+    table.notes.append(
+        "the second-order program: s(x, v) = <grad f(x), v> recorded once (the replay on "
+        "an inner tape, its sweep recorded by an outer one) and its value_and_grad lowered; "
+        f"the same program's value_and_grad takes {1e3 * statistics.median(ref.times):.3f} ms"
     )
     return table
 
@@ -361,7 +411,7 @@ def _threshold() -> Table:
 
 
 def run_w9(repeats: int, quick: bool = False) -> list[Table]:
-    tables = [_w1(repeats), _w1_jvp(repeats)]
+    tables = [_w1(repeats), _w1_jvp(repeats), _w1_hvp(repeats)]
     for n in (1_000, 10_000) if quick else (1_000, 10_000, 100_000):
         tables.append(_w5(n, max(3, repeats // 2) if n < 100_000 else 3))
     tables.append(_build(10_000 if quick else 100_000, 3))

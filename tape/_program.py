@@ -35,7 +35,7 @@ from ._codegen import Interpreter, TapeInvalidated, compile_plan, guard_message,
 from ._codegen import source as plan_source
 from ._core import _LEVELS, INPUT, Record, _plain, bind, call
 from ._dual import Dual, make_dual
-from ._rows import INPUTS, OUT, PRIM, ROWS, Array, Value
+from ._rows import INPUTS, OUT, PRIM, ROWS, Array, Primitive, Value
 from ._sweep import batched_vjp, forward_sweep, sweep
 from ._var import Var, as_value
 
@@ -100,6 +100,7 @@ class Program:
         self._jvp_source: str | None = None
         self._constants: set[int] | None = None
         self._views: dict[str, Program] = {}
+        self._second: dict[str, Any] = {}  # the second-order program (hvp), shared by views
 
     def __len__(self) -> int:
         return len(self._records)
@@ -117,7 +118,7 @@ class Program:
             raise TypeError(f"this program takes {len(self._inputs)} inputs, got {len(xs)}")
         feed = {}
         for k, (slot, x, shape) in enumerate(zip(self._inputs, xs, self._shapes, strict=True)):
-            v = x if isinstance(x, Dual) else _plain_input(x)
+            v = x if isinstance(x, Dual | Var) else _plain_input(x)
             if np.shape(_plain(v)) != shape:
                 raise ValueError(
                     f"input {k} has shape {np.shape(_plain(v))}; the tape was recorded with {shape}"
@@ -133,7 +134,7 @@ class Program:
             TapeInvalidated: When a guard comes out differently than while recording.
         """
         feed = self._feed(xs)
-        dual = any(isinstance(v, Dual) for v in feed.values())
+        dual = any(isinstance(v, Dual | Var) for v in feed.values())  # (then bind: recorded)
         values: list[Any] = [None] * len(self._records)
         out: list[Record] = []
         for i, (p, slots, params, ins, ans) in enumerate(self._records):
@@ -497,9 +498,21 @@ class Program:
         return batched_vjp(recs, y, x, out_shape, in_shape)
 
     def hvp(self, primals: Value | Sequence[Value], tangents: Value | Sequence[Value]) -> Any:
-        """H·v of the (scalar) first output at new inputs, forward over reverse: the replay
-        carries dual numbers and the reverse sweep runs on them. Never forms H."""
+        """H·v of the (scalar) first output at new inputs. Never forms H.
+
+        On its first call the program records, once, its own second-order program: the
+        function s(x, v) = ⟨∇f(x), v⟩ (the records replayed on a tape, their reverse sweep
+        recorded by an outer one), whose gradient with respect to x is H·v; every call then
+        runs that program's ``value_and_grad``, lowered to plain NumPy like this one's. On
+        the generic path, for dual numbers and other values, and where a guard of the
+        second-order program's own comes out differently, it is forward over reverse: the
+        replay carries dual numbers and the reverse sweep runs on them.
+        """
         xs, vs = self._pack(primals), self._pack(tangents)
+        if self._chosen() != "generic":
+            out = self._hvp_lowered(xs, vs)
+            if out is not _GENERIC:
+                return out
         level = next(_LEVELS)
         duals = [make_dual(as_value(x), as_value(v), level) for x, v in zip(xs, vs, strict=True)]
         recs = self.replay(*duals)
@@ -511,6 +524,57 @@ class Program:
             t = g._tangent if isinstance(g, Dual) and g._level == level else None
             out.append(self._zero_if_none(t, xs[k]))
         return out[0] if len(out) == 1 else out
+
+    def _hvp_lowered(self, xs: list[Any], vs: list[Any]) -> Any:
+        """H·v by the second-order program (see ``hvp``), or ``_GENERIC`` where it does not
+        apply (a non-scalar output, values that are not plain, a branch of its own changed)."""
+        if np.shape(_plain(self._records[self._outputs[0]][OUT])) != ():
+            return _GENERIC
+        args = self._arguments(xs)
+        ds = None if args is None else self._plain_tangents(vs, args)
+        if args is None or ds is None:
+            return _GENERIC
+        second = self._second.get("hvp", _MISSING)
+        if second is _MISSING:
+            if not all(_library_row(ROWS[r[PRIM]]) for r in self._records):
+                second = _GENERIC  # a user's rows: their rules are not known to record
+            else:
+                second = self._second_order(args, ds)
+            self._second["hvp"] = second
+        if second is None:  # the gradient does not depend on the inputs: H = 0
+            out = [self._zero_if_none(None, x) for x in args]
+        elif second is _GENERIC:
+            return _GENERIC
+        else:
+            run = second if self._path == "auto" else second.using(self._path)
+            try:
+                _, grads = run.value_and_grad(*args, *ds)
+            except TapeInvalidated:
+                return _GENERIC  # (a branch of the sweep's own changed: forward over reverse)
+            keep = self._kept([*args, *ds])
+            out = [self._hand_out(g, keep) for g in grads[: len(args)]]
+        return out[0] if len(out) == 1 else out
+
+    def _second_order(self, xs: Sequence[Any], vs: Sequence[Any]) -> Program | None:
+        """The program of s(x, v) = ⟨∇f(x), v⟩, recorded at ``xs`` and ``vs``: the records
+        replayed on an inner tape and its reverse sweep recorded by an outer one (the rules
+        are written with tape's own operations, their masks ``held``), compiled with inputs
+        x and v. None when s does not depend on x (f is linear in it: H = 0)."""
+        tape_kind = type(self._tape)  # the class that recorded this program (no import up)
+        with tape_kind(persistent=True) as outer:
+            X = [Var(x.copy() if type(x) is np.ndarray else x) for x in xs]
+            V = [Var(v.copy() if type(v) is np.ndarray else v) for v in vs]
+            with tape_kind() as inner:
+                y = self.replay(*X)[self._outputs[0]][OUT]
+            s: Any = None
+            if isinstance(y, Var):
+                for g, v in zip(inner.gradient(y, X), V, strict=True):
+                    if isinstance(g, Var):  # (a plain gradient does not depend on x)
+                        term = P.sum(g * v)
+                        s = term if s is None else s + term
+        if s is None:
+            return None
+        return outer.compile(inputs=[*X, *V], outputs=[s])
 
     def _pack(self, v: Value | Sequence[Value]) -> list[Any]:
         if len(self._inputs) == 1:
@@ -525,6 +589,16 @@ class Program:
             shape = np.shape(_plain(like))
             return 0.0 if shape == () else np.zeros(shape)
         return _plain(t) if not isinstance(t, float | np.ndarray) else t
+
+
+_MISSING: Any = object()
+_GENERIC: Any = object()  # no second-order program: forward over reverse instead
+
+
+def _library_row(row: Primitive) -> bool:
+    """Whether a row is one of tape's own (whose rules record every value they compute
+    from their inputs, ``held`` masks included), not one made by ``tp.primitive``."""
+    return getattr(row.impl, "__module__", "").split(".")[0] == "tape"
 
 
 def _plain_input(x: Any) -> Any:

@@ -715,6 +715,13 @@ def test_case_replays_at_a_new_point(c: Case) -> None:
     for p in (prog, prog.using("interpreted"), fused(prog)):
         got = p.jvp(new if len(new) > 1 else new[0], ds if len(ds) > 1 else ds[0])
         np.testing.assert_allclose(got, tangent, rtol=1e-10, atol=1e-12)
+    # H·v by the program's own second-order program (the sweep recorded and replayed)
+    hv = tp.hvp(lambda *vs: tp.sum(c.fn(*vs) * w), tuple(new), tuple(ds))
+    for p in (prog, prog.using("interpreted")):
+        got = p.hvp(new if len(new) > 1 else new[0], ds if len(ds) > 1 else ds[0])
+        got = list(got) if len(new) > 1 else [got]
+        for g, want_g in zip(got, hv, strict=True):
+            np.testing.assert_allclose(g, want_g, rtol=1e-9, atol=1e-10)
 
 
 @pytest.mark.parametrize("c", CASES, ids=[c.id for c in CASES])

@@ -215,6 +215,61 @@ def test_jvp_falls_back_for_batched_tangents_and_hands_out_no_aliases() -> None:
         sq.source("hvp")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("act", [tp.tanh, tp.relu], ids=["tanh", "relu"])
+def test_hvp_of_the_mlp_losses_on_every_path(act: Callable[[Any], Any]) -> None:
+    """H·v by the program's second-order program (recorded once, replayed as plain NumPy)
+    equals a fresh forward-over-reverse pass, at points where relu's masks differ."""
+    rng = np.random.default_rng(6)
+    X, y = rng.standard_normal((12, 5)), rng.integers(0, 3, 12)
+    loss = _mlp_loss(act, X, y)
+    shapes = [(5, 7), (7,), (7, 3), (3,)]
+    _, prog, _ = record(loss, *(rng.standard_normal(s) for s in shapes))
+    for _ in range(3):
+        ps = [rng.standard_normal(s) for s in shapes]
+        ds = [rng.standard_normal(s) for s in shapes]
+        want = tp.hvp(loss, tuple(ps), tuple(ds))
+        for path in ("auto", "compiled", "interpreted", "generic"):
+            p = prog if path == "auto" else prog.using(path)
+            assert_same(list(p.hvp(ps, ds)), list(want), path)
+    assert isinstance(prog._second["hvp"], Program)  # built once, at the first call
+
+
+def test_hvp_falls_back_where_a_rule_changes_its_formula() -> None:
+    """prod's derivative takes another formula where an element is zero; the second-order
+    program keeps that choice as a guard, and hvp where it changes is forward over reverse
+    (the right answer, not an error)."""
+
+    def f(z: Any) -> Any:
+        return tp.prod(tp.relu(z))
+
+    _, prog, _ = record(f, np.array([1.0, 2.0, 0.5]))
+    v = np.array([0.3, -0.7, 1.1])
+    for x in (np.array([1.5, 0.5, 2.0]), np.array([1.5, -0.5, 2.0]), np.array([0.7, 1.2, 0.4])):
+        (want,) = tp.hvp(f, (x,), (v,))
+        assert_same(prog.hvp(x, v), want)
+
+
+def test_hvp_of_a_program_with_a_users_row_is_forward_over_reverse() -> None:
+    """A row made by ``tp.primitive`` may compute from plain values in its rules: hvp then
+    keeps forward over reverse (no second-order program) and is right."""
+
+    @tp.primitive(
+        vjp=lambda g, ans, x: g * tp.cos(x),
+        jvp=lambda d, ans, x: d * tp.cos(x),
+    )
+    def my_sin(x: Any) -> Any:
+        return np.sin(x)
+
+    def f(z: Any) -> Any:
+        return tp.sum(my_sin(z) * z)
+
+    _, prog, _ = record(f, np.array([0.1, 0.2]))
+    x, v = np.array([0.5, 1.0]), np.array([1.0, -2.0])
+    (want,) = tp.hvp(f, (x,), (v,))
+    assert_same(prog.hvp(x, v), want)
+    assert prog._second["hvp"] is not None and not isinstance(prog._second["hvp"], Program)
+
+
 def test_guards_raise_on_both_paths() -> None:
     def f(x: Any) -> Any:
         s = tp.sum(x)
