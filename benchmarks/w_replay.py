@@ -106,15 +106,21 @@ def np_jvp(ps: list[np.ndarray], dps: list[np.ndarray], X: np.ndarray, y: np.nda
     return data + ALPHA * sum(2.0 * float((p * d).sum()) for p, d in zip(ps, dps, strict=True))
 
 
-def _w1_jvp(repeats: int) -> Table:
+def _w1_program(seed: int) -> tuple[Any, list[Any], list[Any], Any, Any, tp.Program]:
+    """W1's loss recorded and compiled, its parameters, a random direction for each, the
+    data."""
     spec = W1
     params, X, y = setup(spec)
-    rng = np.random.default_rng(1)
+    rng = np.random.default_rng(seed)
     dps = [rng.standard_normal(p.shape) for p in params]
     ps = [tp.Var(p) for p in params]
     with tp.Tape(persistent=True) as t:
         loss = tape_loss(ps, X, y, spec)
-    prog = t.compile(inputs=ps, outputs=[loss])
+    return spec, params, dps, X, y, t.compile(inputs=ps, outputs=[loss])
+
+
+def _w1_jvp(repeats: int) -> Table:
+    spec, params, dps, X, y, prog = _w1_program(1)
     generic = prog.using("generic")
 
     def floor() -> list[Any]:
@@ -152,14 +158,7 @@ def _w1_jvp(repeats: int) -> Table:
 
 
 def _w1_hvp(repeats: int) -> Table:
-    spec = W1
-    params, X, y = setup(spec)
-    rng = np.random.default_rng(2)
-    dps = [rng.standard_normal(p.shape) for p in params]
-    ps = [tp.Var(p) for p in params]
-    with tp.Tape(persistent=True) as t:
-        loss = tape_loss(ps, X, y, spec)
-    prog = t.compile(inputs=ps, outputs=[loss])
+    spec, params, dps, X, y, prog = _w1_program(2)
     generic = prog.using("generic")
 
     def fresh() -> list[Any]:
