@@ -182,6 +182,12 @@ class _Lowering:
 _RAW: dict[str, str] = {"1": "{g}", "-1": "-{g}"}
 """A partial's cotangent template, ``g · partial``, by partial."""
 
+
+def _times(part: str) -> str:
+    """``{g} · part``: a partial's cotangent template (``{g}`` and ``-{g}`` for ±1)."""
+    return _RAW.get(part) or _RAW.setdefault(part, "{g} * " + _paren(part))
+
+
 _BOUND: dict[tuple[Any, ...], tuple[str, tuple[int, ...]]] = {}
 """Templates already bound, by (template, inputs, names, which sources are the same slot):
 binding is string work, and a long tape repeats a few templates many times."""
@@ -497,7 +503,7 @@ def _tangent_template(code: Code, row: Primitive, k: int, arity: int) -> Any:
         part = code.partials[k]
         if part is None:
             return None
-        return {"1": "{d}", "-1": "-{d}"}.get(part) or "{d} * " + _paren(part)
+        return _times(part).replace("{g}", "{d}")
     if code.vjp is not None and row.vjp is row.jvp:
         v = code.vjp[k]
         return None if v is None else v.replace("{g}", "{d}")
@@ -534,8 +540,7 @@ def _plain_tangent(
     parts: list[str] = []
     operands: list[int] = []
     shapes: list[tuple[int, ...]] = []  # of the inputs that contribute
-    consts = code.consts or {}
-    named_base = {k: lo.const(v, _hint(k, v, i)) for k, v in consts.items()} if consts else {}
+    named_base = {k: lo.const(v, _hint(k, v, i)) for k, v in (code.consts or {}).items()}
     for k in carried:
         tpl = _tangent_template(code, row, k, len(ins))
         if tpl is _UNKNOWN:
@@ -631,7 +636,7 @@ def _quick(row: Primitive, ins: tuple[Any, ...], ans: Any) -> _Quick | None:
             part = code.partials[k]
             if part is None:
                 continue
-            raw = _RAW.get(part) or _RAW.setdefault(part, "{g} * " + _paren(part))
+            raw = _times(part)
         else:
             part = None if code.vjp is None else code.vjp[k]
             if part is None:
@@ -675,7 +680,7 @@ def _plain_cotangent(
         part = code.partials[k]
         if part is None:
             return None
-        raw = _RAW.get(part) or _RAW.setdefault(part, "{g} * " + _paren(part))
+        raw = _times(part)
     else:
         part = None if code.vjp is None else code.vjp[k]
         if part is None:

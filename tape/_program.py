@@ -22,10 +22,11 @@ the tape (``where`` with a recorded comparison, ``maximum``, ``relu``, ``abs``, 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import gc
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -198,18 +199,11 @@ class Program:
         if run is None:
             self._check_scalar_output()
             y = self._outputs[0]
-            # the lines are many small tuples that live as long as the program: the
-            # collector's passes over them while they are made cost as much as making them
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
+            with _collector_paused():
                 if path == "compiled":
                     self._source, run = compile_plan(lower(self._records, self._inputs, y))
                 else:
                     run = Interpreter(self._records, self._inputs, y)
-            finally:
-                if collecting:
-                    gc.enable()
             self._runners[path] = run
         return run
 
@@ -454,17 +448,12 @@ class Program:
 
     def _jvp_runner(self, path: str) -> Callable[..., Any]:
         """The forward-mode program on ``path``, made on its first call (as ``_runner``)."""
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with _collector_paused():
             if path == "compiled":
                 plan = lower_jvp(self._records, self._inputs, self._outputs)
                 self._jvp_source, run = compile_plan(plan)
             else:
                 run = Interpreter(self._records, self._inputs, -1, jvp=self._outputs)
-        finally:
-            if collecting:
-                gc.enable()
         self._runners["jvp " + path] = run
         return run
 
@@ -593,6 +582,20 @@ class Program:
 
 _MISSING: Any = object()
 _GENERIC: Any = object()  # no second-order program: forward over reverse instead
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The garbage collector off while a program's lines are made: they are many small
+    tuples that live as long as the program, and the collector's passes over them while
+    they are made cost as much as making them."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _library_row(row: Primitive) -> bool:
