@@ -1198,16 +1198,14 @@ def _fmod(x: float, y: float) -> float:
         return _float_fallback(np.fmod, x, y)
 
 
-def _floor_quotient(x: Any, y: Any) -> Any:
-    """floor(x/y), a step function of the plain values (no derivative)."""
-    q = np.floor(np.divide(x, y))
+def _quotient(rounding: Callable[..., Any], x: Any, y: Any) -> Any:
+    """The rounded quotient floor(x/y) or trunc(x/y) of plain values (a step function)."""
+    q = rounding(np.divide(x, y))
     return float(q) if isinstance(q, np.floating) else q
 
 
-def _trunc_quotient(x: Any, y: Any) -> Any:
-    """trunc(x/y), a step function of the plain values (no derivative)."""
-    q = np.trunc(np.divide(x, y))
-    return float(q) if isinstance(q, np.floating) else q
+_floor_quotient = functools.partial(_quotient, np.floor)
+_trunc_quotient = functools.partial(_quotient, np.trunc)
 
 
 REMAINDER = register(
