@@ -247,7 +247,21 @@ class Recorder:
         if x._tape is self:
             return x._slot
         found = self._leaves.get(id(x))
-        return found[1] if found is not None and found[0] is x else -1
+        if found is not None and found[0] is x:
+            return found[1]
+        mine = self._own(x)
+        return -1 if mine is None else mine._slot
+
+    def _own(self, x: Var) -> Var | None:
+        """This tape's Var inside ``x``, when ``x`` was recorded by an inner tape that has
+        stopped recording while this one recorded the same operation (its value is then
+        this tape's Var, one level down), else None."""
+        while x._tape is not self:
+            inner, on = x._value, x._tape
+            if type(inner) is not _VAR or on is None or on._state == "active":
+                return None
+            x = inner
+        return x
 
     def _guard(self, v: Var, kind: str, result: Any, row: Primitive) -> None:
         """Keep the outcome of a value leaving the tape (``bool(v)``, ``float(v)``, ...)."""
@@ -590,7 +604,8 @@ def _record(
     for a, d in zip(args, down, strict=True):
         if type(a) is _VAR:
             if a._tape is not tape:
-                a = tape._watch(a, _seen_by(below, d))
+                mine = tape._own(a)
+                a = mine if mine is not None else tape._watch(a, _seen_by(below, d))
             slots.append(a._slot)
             inputs.append(a._value)
         else:

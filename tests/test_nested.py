@@ -287,3 +287,46 @@ def test_fourth_derivative_of_x4_is_24() -> None:
     assert float(d2) == pytest.approx(12 * 0.6**2, rel=1e-14)
     assert float(d3) == pytest.approx(24 * 0.6, rel=1e-14)
     assert d4 == pytest.approx(24.0, rel=1e-14)
+
+
+# ----- a value an inner tape recorded, used on the outer tape after the inner one exits ------
+
+Inner = Callable[[tp.Var], tp.Var]
+Outer = Callable[[tp.Var, tp.Var], tp.Var]
+
+AFTER_INNER: dict[str, tuple[Inner, Outer]] = {
+    # name -> (y = inner(x), recorded by both tapes; z = outer(x, y), by the outer one alone)
+    "sum of squares, then scaled": (lambda x: (x * x).sum(), lambda x, y: y * 2.0),
+    "sin, then squared": (lambda x: tp.sin(x).sum(), lambda x, y: y * y),
+    "exp, then tanh with x": (lambda x: tp.exp(x), lambda x, y: tp.tanh(y + x).sum()),
+}
+
+
+@pytest.mark.parametrize("name", list(AFTER_INNER))
+def test_a_value_the_inner_tape_recorded_keeps_its_history_on_the_outer_one(name: str) -> None:
+    inner_f, outer_f = AFTER_INNER[name]
+    x0 = np.array([0.3, -1.2, 0.8])
+
+    def composed(v: tp.Var) -> tp.Var:
+        return outer_f(v, inner_f(v))
+
+    x = tp.Var(x0)
+    with tp.Tape(persistent=True) as outer:
+        with tp.Tape():
+            y = inner_f(x)
+        z = outer_f(x, y)
+        total = y.sum()
+    # through y back to x, as if y had been computed on the outer tape alone
+    expected = tp.testing.numerical_jacobian(composed, [x0])
+    np.testing.assert_allclose(outer.gradient(z, x), expected, rtol=1e-7, atol=1e-9)
+    # y, the inner tape's Var, is a source and a target of the outer tape too
+    y_leaf = tp.Var(y.value)
+    with tp.Tape() as alone:
+        z_alone = outer_f(x, y_leaf)
+    np.testing.assert_allclose(outer.gradient(z, y), alone.gradient(z_alone, y_leaf))
+    np.testing.assert_allclose(
+        outer.gradient(total, x),
+        tp.testing.numerical_jacobian(lambda v: inner_f(v).sum(), [x0]),
+        rtol=1e-7,
+        atol=1e-9,
+    )
