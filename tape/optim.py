@@ -84,12 +84,16 @@ class Optimizer:
             raise ValueError(f"step() got {len(grads)} gradients for {len(self.params)} parameters")
         plain: list[tp.Value] = []
         for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
-            if isinstance(g, tp.Var | tp.Dual):
+            v = p.value
+            if type(g) is np.ndarray and type(v) is np.ndarray:  # (common: no np.shape)
+                gshape, pshape = g.shape, v.shape
+            elif isinstance(g, tp.Var | tp.Dual):
                 raise TypeError(
                     f"gradient {i} is a {type(g).__name__}, not a plain value: take the "
                     "gradients outside any outer tape"
                 )
-            gshape, pshape = np.shape(g), p.shape
+            else:
+                gshape, pshape = np.shape(g), np.shape(v)
             if gshape != pshape:
                 raise ValueError(
                     f"gradient {i} has shape {gshape} but parameter {i} has shape {pshape}"
@@ -97,20 +101,19 @@ class Optimizer:
             plain.append(float(g) if pshape == () else np.asarray(g))
         self.steps += 1
         for i, (p, g) in enumerate(zip(self.params, plain, strict=True)):
-            alone = _holders(p.value) <= _SOLE_HOLDER
             v = p.value
             d = self._decrement(i, v, g)
             if (
-                alone
-                and type(v) is np.ndarray
-                and v.base is None
+                type(v) is np.ndarray
                 and type(d) is np.ndarray
+                and v.base is None
                 and d.dtype == v.dtype
+                and _holders(v) <= _SOLE_HOLDER
             ):
                 # the Var is the only holder: write in place (as PyTorch's optimizers do)
-                v.flags.writeable = True
+                v.setflags(write=True)
                 np.subtract(v, d, out=v)
-                v.flags.writeable = False
+                v.setflags(write=False)
             else:
                 p.value = v - d
 
@@ -125,11 +128,13 @@ def _holders(x: object) -> int:
     return sys.getrefcount(x)
 
 
-# What _holders reports for an object one container holds, measured the way step() asks
-# (rather than assumed: CPython versions differ in the references a call holds)
+# What _holders reports for an array that only its Var holds, measured the way step() asks:
+# the Var (here a list) and a name (rather than assumed: CPython versions differ in the
+# references a call holds)
 _probe = [np.empty(1)]
-_SOLE_HOLDER = _holders(_probe[0])
-del _probe
+_named = _probe[0]
+_SOLE_HOLDER = _holders(_named)
+del _probe, _named
 
 
 def _check_nonnegative(name: str, value: float) -> None:
