@@ -18,11 +18,13 @@ made.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import sys
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -140,6 +142,50 @@ def _plain(v: Any) -> Any:
 INPUT = Primitive("input", impl=lambda x: x, vjp=(), jvp=(), notation="input")
 
 
+# ----- the cyclic garbage collector, paused while records are made ----------------------------
+# A tape's records are many small tuples made in a burst. The collector counts them as they
+# are made and, every few hundred, scans the young ones again, every few thousand the older
+# ones, and now and then everything the process holds: on a long scalar chain those passes
+# cost a third of recording. So the collector is off while any tape records (and while a
+# program is built), and back on when the last one stops: the tuples made meanwhile are then
+# scanned once, and cycles made inside a tape are collected after it.
+
+_COLLECTOR_GUARD = threading.Lock()
+_PAUSES = 0  # tapes recording and programs being built, in every thread
+_RESUME = False  # whether the collector was on when the first of them began
+
+
+def pause_collector() -> None:
+    """Turn the cyclic garbage collector off until the matching ``resume_collector``
+    (pauses nest and may overlap across threads; a collector the user turned off stays
+    off)."""
+    global _PAUSES, _RESUME
+    with _COLLECTOR_GUARD:
+        if _PAUSES == 0:
+            _RESUME = gc.isenabled()
+            gc.disable()
+        _PAUSES += 1
+
+
+def resume_collector() -> None:
+    """End one ``pause_collector``: the last one turns the collector back on if it was."""
+    global _PAUSES
+    with _COLLECTOR_GUARD:
+        _PAUSES -= 1
+        if _PAUSES == 0 and _RESUME:
+            gc.enable()
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """``pause_collector`` for the length of a block."""
+    pause_collector()
+    try:
+        yield
+    finally:
+        resume_collector()
+
+
 # ----- the recorder: what a tape is to the kernel ---------------------------------------------
 
 
@@ -159,6 +205,7 @@ class Recorder:
         self._thread = 0
         self._owner = -1  # the thread's id while active (bind's fast check), else -1
         self._names: dict[int, str] = {}  # slot -> the name of the Var recorded there
+        self._pausing = False  # whether this tape holds a pause of the collector
 
     def _labels(self) -> dict[int, str]:
         """The names to show, by slot: recorded Vars named here, and named leaves."""
@@ -193,7 +240,20 @@ class Recorder:
                 "or asyncio.to_thread do, still sees the tape): give each thread its own Tape"
             )
 
+    def _start_pause(self) -> None:
+        """Pause the collector while this tape records (see ``pause_collector``)."""
+        if not self._pausing:
+            self._pausing = True
+            pause_collector()
+
+    def _end_pause(self) -> None:
+        if self._pausing:
+            self._pausing = False
+            resume_collector()
+
     def __del__(self) -> None:
+        if getattr(self, "_pausing", False):  # entered and never exited
+            self._end_pause()
         # A finaliser may run inside any allocation, also one made while this thread holds
         # _LOCKS_GUARD (a tape freed by the collector in the middle of _lock): it must never
         # wait for that lock. If the lock is free, unlock now; else leave the arrays for the

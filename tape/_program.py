@@ -22,11 +22,9 @@ the tape (``where`` with a recorded comparison, ``maximum``, ``relu``, ``abs``, 
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import gc
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -34,7 +32,7 @@ import numpy as np
 from . import _table as P
 from ._codegen import Interpreter, TapeInvalidated, compile_plan, guard_message, lower, lower_jvp
 from ._codegen import source as plan_source
-from ._core import _LEVELS, INPUT, Record, _plain, bind, call
+from ._core import _LEVELS, INPUT, Record, _plain, bind, call, collector_paused
 from ._dual import Dual, make_dual
 from ._rows import INPUTS, OUT, PRIM, ROWS, Array, Primitive, Value
 from ._sweep import batched_vjp, forward_sweep, sweep
@@ -199,7 +197,7 @@ class Program:
         if run is None:
             self._check_scalar_output()
             y = self._outputs[0]
-            with _collector_paused():
+            with collector_paused():
                 if path == "compiled":
                     self._source, run = compile_plan(lower(self._records, self._inputs, y))
                 else:
@@ -448,7 +446,7 @@ class Program:
 
     def _jvp_runner(self, path: str) -> Callable[..., Any]:
         """The forward-mode program on ``path``, made on its first call (as ``_runner``)."""
-        with _collector_paused():
+        with collector_paused():
             if path == "compiled":
                 plan = lower_jvp(self._records, self._inputs, self._outputs)
                 self._jvp_source, run = compile_plan(plan)
@@ -582,20 +580,6 @@ class Program:
 
 _MISSING: Any = object()
 _GENERIC: Any = object()  # no second-order program: forward over reverse instead
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The garbage collector off while a program's lines are made: they are many small
-    tuples that live as long as the program, and the collector's passes over them while
-    they are made cost as much as making them."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _library_row(row: Primitive) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import math
 import os
 import subprocess
@@ -221,6 +222,60 @@ def test_tapes_freed_by_the_collector_anywhere_never_deadlock(tmp_path: Path) ->
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "0"  # every locked array was given back
+
+
+# ----- the collector is paused while tapes record ---------------------------------------------
+
+
+def test_the_collector_is_off_while_tapes_record_and_back_on_after_the_last() -> None:
+    assert gc.isenabled()
+    x = tp.Var(np.ones(3))
+    with tp.Tape() as outer:
+        assert not gc.isenabled()
+        with tp.Tape() as inner:
+            y = (x * x).sum()
+        assert not gc.isenabled()  # the outer tape still records
+        z = y * 2.0
+    assert gc.isenabled()
+    np.testing.assert_array_equal(outer.gradient(z, x), [4.0, 4.0, 4.0])
+    del inner
+    with pytest.raises(ZeroDivisionError), tp.Tape():
+        _ = x * 2.0
+        _ = 1 / 0
+    assert gc.isenabled()  # also when the block raised
+
+
+def test_a_collector_the_user_turned_off_stays_off() -> None:
+    gc.disable()
+    try:
+        with tp.Tape():
+            _ = tp.Var(1.0) * 2.0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_overlapping_tapes_in_two_threads_turn_the_collector_on_only_after_both() -> None:
+    entered, release_a, a_done = threading.Event(), threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def a() -> None:
+        with tp.Tape():
+            _ = tp.Var(1.0) * 2.0
+            entered.set()
+            release_a.wait(10)
+        a_done.set()
+
+    thread = threading.Thread(target=a)
+    thread.start()
+    entered.wait(10)
+    with tp.Tape():
+        release_a.set()
+        a_done.wait(10)
+        seen.append(gc.isenabled())  # a's tape ended, this one still records
+    thread.join()
+    assert seen == [False]
+    assert gc.isenabled()
 
 
 # ----- recording from another thread ----------------------------------------------------------
