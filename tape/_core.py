@@ -298,6 +298,8 @@ class Recorder:
             return self._var_at(found[1], self._records[found[1]][OUT])
         if x._slot < -1:
             _warn_outside(x)
+        elif x._tape is not None and x._tape._state != "active":
+            _warn_finished(x, x._tape)
         slot = self._append(INPUT, (), None, (), inner)
         self._leaves[id(x)] = (x, slot)
         return self._var_at(slot, inner)
@@ -348,19 +350,40 @@ def _warn_outside(x: Var) -> None:
     """Warn, once for this Var, that it was made by an operation outside every tape."""
     op = ROWS[-2 - x._slot].name
     x._slot = -1
-    depth = 2  # warn's stacklevel of our caller
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("tape."):
-        frame = frame.f_back  # type: ignore[assignment]
-        depth += 1
     warnings.warn(
         f"a Var computed by {op!r} outside every tape is used on a tape: the tape sees it as "
         f"a new input (a leaf), so gradients stop there and do not flow back through {op!r} "
         "to the Vars it was made from. Compute it inside `with Tape():` if they should; make "
         "it a leaf on purpose with v.detach() or tp.Var(v.value) to silence this.",
         TapeWarning,
-        stacklevel=depth,
+        stacklevel=_users_level(),
     )
+
+
+def _warn_finished(x: Var, on: Recorder) -> None:
+    """Warn that a Var another tape recorded is used on this one after that tape stopped."""
+    made = on._records[x._slot][PRIM] if 0 <= x._slot < len(on._records) else -1
+    what = f"by {ROWS[made].name!r} " if made >= 0 else ""
+    warnings.warn(
+        f"a Var recorded {what}on a tape that has stopped recording is used on another tape: "
+        "this tape sees it as a new input (a leaf), so gradients stop there and do not flow "
+        "back to the Vars it was made from (the other tape's history is not this one's). "
+        "Compute it inside this tape's `with` block if they should; make it a leaf on "
+        "purpose with v.detach() to silence this.",
+        TapeWarning,
+        stacklevel=_users_level(),
+    )
+
+
+def _users_level() -> int:
+    """``warnings.warn``'s stacklevel, for its caller's caller, of the first frame outside
+    tape: the user's line that used the Var."""
+    depth = 2  # warn's stacklevel of our caller's caller (warn is called in our caller)
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("tape."):
+        frame = frame.f_back  # type: ignore[assignment]
+        depth += 1
+    return depth
 
 
 def _peel(a: Any) -> Any:
@@ -565,7 +588,11 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
             except Exception:
                 break
             ta = type(ans)
-            if ta is not float and (
+            if ta is float:
+                pass
+            elif ta is np.float64 and prim.differentiable:  # a full reduction's scalar
+                ans = float(ans)
+            elif (
                 ta is not np.ndarray
                 or ans.ndim == 0
                 or ans.dtype.kind != "f"

@@ -150,6 +150,33 @@ def test_a_var_made_outside_every_tape_warns_once_and_names_the_operation() -> N
     assert t2.gradient(y2, x) == 6.0
 
 
+@pytest.mark.parametrize("persistent", [False, True])
+def test_a_var_of_a_tape_that_stopped_recording_warns_on_the_next_tape(persistent: bool) -> None:
+    x = tp.Var(2.0)
+    with tp.Tape(persistent=persistent) as first:
+        y = tp.sin(x)
+    if not persistent:
+        first.gradient(y, x)  # (freed: the warning cannot name the operation)
+    with pytest.warns(tp.TapeWarning, match="stopped recording") as caught, tp.Tape() as t:
+        z = 3.0 * y
+    assert caught[0].filename == __file__
+    assert ("'sin'" in str(caught[0].message)) == persistent
+    assert t.gradient(z, x) == 0.0  # a leaf of this tape: the rule the warning explains
+    assert t is not first
+
+
+def test_a_var_of_an_active_tape_below_does_not_warn() -> None:
+    x = tp.Var(2.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", tp.TapeWarning)
+        with tp.Tape() as outer:
+            y = tp.sin(x)  # recorded on the outer tape, which is still recording
+            with tp.Tape() as inner:
+                z = y * y
+            g = inner.gradient(z, y)
+        assert outer.gradient(g, x) == pytest.approx(2.0 * math.cos(2.0))
+
+
 def test_leaves_and_values_made_while_paused_do_not_warn() -> None:
     a = tp.Var(np.ones(2))
     b = a.detach()
