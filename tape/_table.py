@@ -102,13 +102,16 @@ def _elementwise(
     return impl
 
 
+_ALL_AXES = tuple(tuple(range(-n, 0)) for n in range(65))  # (NumPy's limit: 64 axes)
+
+
 def norm_axis(axis: Axis | list[int], n: int) -> tuple[int, ...] | int:
     """Axes as negative numbers (None: all of them), so that a leading batch axis on a
     tangent (vector-mode forward) leaves their meaning unchanged."""
     if axis is None or n == 0:  # (axis 0 or -1 of a scalar is the scalar itself)
         if n == 0 and axis not in (None, 0, -1, ()):
             raise ValueError(f"axis {axis} is out of bounds for a scalar")
-        return tuple(range(-n, 0))
+        return _ALL_AXES[n] if n < len(_ALL_AXES) else tuple(range(-n, 0))
     if isinstance(axis, int | np.integer):
         return _neg_axis(int(axis), n)
     return tuple(_neg_axis(int(a), n) for a in axis)
