@@ -46,6 +46,7 @@ Guards become lines that raise ``TapeInvalidated`` when their outcome changes.
 
 from __future__ import annotations
 
+import ast
 import math
 import operator
 import re
@@ -864,7 +865,8 @@ def source(plan: Plan) -> tuple[str, dict[str, Any]]:
     if plan.jvp:
         body += [f"t{s} = d{k}" for k, s in enumerate(plan.inputs) if 0 <= s < n]
     for t, tpl, ops in plan.lines:
-        body.append(f"{name(t)} = " + tpl.format(*(name(j) for j in ops)))
+        expr = tpl.format(*(name(j) for j in ops))
+        body.append(f"{name(t)} = " + (_decided(expr) if " if " in expr else expr))
     grads = [name(j) if j >= 0 else "None" for j in plan.grads]
     listed = f"({', '.join(grads)}{',' if len(grads) == 1 else ''})"
     params = ", ".join(f"x{k}" for k in range(len(plan.inputs)))
@@ -877,6 +879,74 @@ def source(plan: Plan) -> tuple[str, dict[str, Any]]:
         src = f"def value_and_grad({params}):\n"
     src += "".join(f"    {line}\n" for line in body)
     return src, ns
+
+
+_COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], bool]] = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+}
+_ARITHMETIC: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+}
+
+
+class _Decide(ast.NodeTransformer):
+    """Decides what a line's literals decide: a conditional on two numbers takes its branch,
+    and arithmetic on two numbers is done."""
+
+    changed = False
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
+        self.generic_visit(node)  # (a negative literal is written (-1.0): a negation)
+        if isinstance(node.op, ast.USub) and _number(node.operand):
+            return ast.copy_location(ast.Constant(-node.operand.value), node)  # type: ignore[attr-defined]
+        return node
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        self.generic_visit(node)
+        if len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
+            a, b = node.left, node.comparators[0]
+            if _number(a) and _number(b):
+                value = _COMPARE[type(node.ops[0])](a.value, b.value)  # type: ignore[attr-defined]
+                self.changed = True
+                return ast.copy_location(ast.Constant(value), node)
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        if type(node.op) in _ARITHMETIC and _number(node.left) and _number(node.right):
+            value = _ARITHMETIC[type(node.op)](node.left.value, node.right.value)  # type: ignore[attr-defined]
+            if math.isfinite(value):
+                self.changed = True
+                return ast.copy_location(ast.Constant(value), node)
+        return node
+
+    def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
+        self.generic_visit(node)
+        test = node.test
+        if isinstance(test, ast.Constant) and type(test.value) is bool:
+            self.changed = True
+            return node.body if test.value else node.orelse
+        return node
+
+
+def _number(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
+
+
+def _decided(expr: str) -> str:
+    """``expr`` with the conditionals its literals decide taken (a template's edge case for a
+    constant, ``2.0 * np.power(v2, 2.0 - 1.0) if 2.0 != 0.0 else …`` → ``2.0 * np.power(v2,
+    1.0)``): the program reads as the recorded function, and skips the test on every call."""
+    decide = _Decide()
+    tree = decide.visit(ast.parse(expr, mode="eval"))
+    return ast.unparse(tree) if decide.changed else expr
 
 
 def compile_plan(plan: Plan) -> tuple[str, Callable[..., Any]]:

@@ -269,6 +269,14 @@ def _plain_power(ins: tuple[Any, ...], ans: Any, params: dict[str, Any]) -> Code
                 "{ans} * math.log(1.0 if {0} == 0.0 and {1} >= 0.0 else {0})",
             ),
         )
+    if type(ins[1]) is float:  # an array to a float power (x ** 2.0): the edges by Python's if
+        return Code(
+            "np.power({0}, {1})",
+            partials=(
+                "({1} * np.power({0}, {1} - 1.0) if {1} != 0.0 else np.zeros_like({0}))",
+                "{ans} * np.log(np.where({0} == 0.0, 1.0, {0}) if {1} >= 0.0 else {0})",
+            ),
+        )
     return Code(
         "np.power({0}, {1})",
         partials=(

@@ -1096,6 +1096,27 @@ def test_source_is_the_wengert_list_as_straight_line_code() -> None:
     assert g2 == pytest.approx(3.0 - math.cos(0.5), rel=1e-15)
 
 
+@pytest.mark.parametrize("exponent", [2.0, 0.5, 0.0, -1.0])
+def test_a_constant_exponent_is_decided_in_the_source(exponent: float) -> None:
+    # power's edge cases (exponent 0, base 0) are tests on the exponent; a constant one is
+    # decided when the program is built, so its line reads as d/dx x**c = c * x**(c - 1)
+    x = tp.Var(np.array([0.5, 2.0, 1.5]))
+    with tp.Tape(persistent=True) as t:
+        y = tp.sum(x**exponent)
+    prog = t.compile(inputs=[x], outputs=[y])
+    src = prog.source()
+    assert " if " not in src and "np.where" not in src
+    expected = "np.zeros_like(v0)" if exponent == 0.0 else f"np.power(v0, {exponent - 1.0!r})"
+    assert expected in src.replace(f"({exponent - 1.0!r})", f"{exponent - 1.0!r}")
+    at = np.array([0.0, 3.0, 0.25]) if exponent >= 0.0 else np.array([4.0, 3.0, 0.25])
+    with tp.Tape() as fresh:
+        xv = tp.Var(at)
+        yv = tp.sum(xv**exponent)
+    value, (g,) = prog.value_and_grad(at)
+    assert value == pytest.approx(yv.item(), rel=1e-15)
+    np.testing.assert_allclose(g, fresh.gradient(yv, xv), rtol=1e-15)
+
+
 def test_compiled_and_interpreted_replay_agree_on_arrays_and_broadcasting() -> None:
     rng = np.random.default_rng(7)
     w0, b0 = rng.standard_normal((4, 3)), rng.standard_normal(3)
