@@ -127,7 +127,14 @@ def measure(
     """Time the contenders' steps, interleaved, ``repeats`` rounds; each contender's
     ``times`` gets one per-call time per round. A sample loops the step ``number`` times,
     ``number`` chosen in warm-up so that a sample lasts about ``min_sample`` seconds.
-    Garbage collection stays on: collecting what a library allocates is part of its cost."""
+
+    Garbage collection stays on: collecting what a library allocates is part of its cost —
+    but not collecting what the contender before it left. So after warm-up everything alive
+    (the libraries' modules, the workload's data) is frozen out of the collector's passes
+    (``gc.freeze``), and each sample starts after a collection outside its timing. (Without
+    that, what PyTorch and autograd leave was collected on the next contender's clock: in one
+    test tape's W5 chain at N = 10⁴ took 6.95 µs/link with their chains run between its
+    samples, 5.27 alone, 5.12 with a collection between.)"""
     live = [c for c in contenders if c.ok and c.step is not None]
     numbers: dict[int, int] = {}
     for c in live:
@@ -145,16 +152,21 @@ def measure(
         numbers[id(c)] = number
     live = [c for c in live if c.ok]
     gc.collect()
-    for r in range(repeats):
-        k = r % len(live) if live else 0
-        for c in live[k:] + live[:k]:
-            assert c.step is not None
-            n = numbers[id(c)]
-            step = c.step
-            t0 = time.perf_counter()
-            for _ in range(n):
-                step()
-            c.times.append((time.perf_counter() - t0) / n)
+    gc.freeze()
+    try:
+        for r in range(repeats):
+            k = r % len(live) if live else 0
+            for c in live[k:] + live[:k]:
+                assert c.step is not None
+                n = numbers[id(c)]
+                step = c.step
+                gc.collect()  # the previous contender's garbage, outside the timing
+                t0 = time.perf_counter()
+                for _ in range(n):
+                    step()
+                c.times.append((time.perf_counter() - t0) / n)
+    finally:
+        gc.unfreeze()
 
 
 def time_once(c: Contender) -> Any:
