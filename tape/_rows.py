@@ -147,6 +147,12 @@ PRIMITIVES: dict[str, Primitive] = {}
 """Every registered primitive by name: the built-in rows and the user's own."""
 
 
+def same(t: Any, ans: Any, *inputs: Any) -> Any:
+    """The partial rule ``t ↦ t`` (∂out/∂x = 1: add's inputs, subtract's first): the sweep
+    passes the cotangent on without calling it."""
+    return t
+
+
 def register(row: Primitive) -> Primitive:
     """Add a row to the registry (so tests and tools can iterate it) and return it."""
     if row.name in PRIMITIVES:

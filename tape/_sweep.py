@@ -17,7 +17,7 @@ from . import _table as P
 from ._core import _LEVELS, Record, _brief, _plain, _shape, canonical
 from ._dual import Dual, make_dual
 from ._forward import push_tangents
-from ._rows import ROWS, Array, Value
+from ._rows import ROWS, Array, Value, same
 
 
 class Step(NamedTuple):
@@ -92,12 +92,21 @@ def sweep(
                 continue
             s0, s1 = slots
             x0, x1 = inputs  # (the two inputs unrolled: a loop over them cost W5's sweep 40 %)
-            if s0 >= 0 and (r0 := vjp[0]) is not None and (ct := r0(g, ans, x0, x1)) is not None:
+            r0, r1 = vjp[0], vjp[1]  # (``same`` passes g on: add's inputs, subtract's first)
+            if (
+                s0 >= 0
+                and r0 is not None
+                and (ct := g if r0 is same else r0(g, ans, x0, x1)) is not None
+            ):
                 if broadcasts and type(ct) is not float and _unlike(ct, x0):
                     ct = unbroadcast(ct, x0)
                 prev = adjoint[s0]
                 adjoint[s0] = ct if prev is None else prev + ct
-            if s1 >= 0 and (r1 := vjp[1]) is not None and (ct := r1(g, ans, x0, x1)) is not None:
+            if (
+                s1 >= 0
+                and r1 is not None
+                and (ct := g if r1 is same else r1(g, ans, x0, x1)) is not None
+            ):
                 if broadcasts and type(ct) is not float and _unlike(ct, x1):
                     ct = unbroadcast(ct, x1)
                 prev = adjoint[s1]

@@ -54,6 +54,7 @@ from ._rows import (
     Value,
     elementwise,
     register,
+    same,
     self_adjoint,
 )
 
@@ -762,7 +763,7 @@ ADD = register(
     elementwise(
         "add",
         impl=lambda x, y: x + y,
-        partials=(lambda t, ans, x, y: t, lambda t, ans, x, y: t),
+        partials=(same, same),
         notation="{0} + {1}",
         code=lambda ins, ans, params: _PLAIN_ADD,
     )
@@ -773,7 +774,7 @@ SUB = register(
     elementwise(
         "subtract",
         impl=lambda x, y: x - y,
-        partials=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t),
+        partials=(same, lambda t, ans, x, y: -t),
         notation="{0} − {1}",
         code=lambda ins, ans, params: _PLAIN_SUB,
     )
