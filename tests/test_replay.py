@@ -1109,12 +1109,14 @@ def test_a_constant_exponent_is_decided_in_the_source(exponent: float) -> None:
     expected = "np.zeros_like(v0)" if exponent == 0.0 else f"np.power(v0, {exponent - 1.0!r})"
     assert expected in src.replace(f"({exponent - 1.0!r})", f"{exponent - 1.0!r}")
     at = np.array([0.0, 3.0, 0.25]) if exponent >= 0.0 else np.array([4.0, 3.0, 0.25])
-    with tp.Tape() as fresh:
-        xv = tp.Var(at)
-        yv = tp.sum(xv**exponent)
-    value, (g,) = prog.value_and_grad(at)
+    with np.errstate(divide="ignore"):  # (x ** 0.5 at 0: an infinite derivative, in both)
+        with tp.Tape() as fresh:
+            xv = tp.Var(at)
+            yv = tp.sum(xv**exponent)
+        value, (g,) = prog.value_and_grad(at)
+        expected_g = fresh.gradient(yv, xv)
     assert value == pytest.approx(yv.item(), rel=1e-15)
-    np.testing.assert_allclose(g, fresh.gradient(yv, xv), rtol=1e-15)
+    np.testing.assert_allclose(g, expected_g, rtol=1e-15)
 
 
 def test_compiled_and_interpreted_replay_agree_on_arrays_and_broadcasting() -> None:
