@@ -298,7 +298,7 @@ class Recorder:
             return self._var_at(found[1], self._records[found[1]][OUT])
         if x._slot < -1:
             _warn_outside(x)
-        elif x._tape is not None and x._tape._state != "active":
+        elif x._tape is not None and x._tape._state != "active" and not _on_active(x):
             _warn_finished(x, x._tape)
         slot = self._append(INPUT, (), None, (), inner)
         self._leaves[id(x)] = (x, slot)
@@ -358,6 +358,18 @@ def _warn_outside(x: Var) -> None:
         TapeWarning,
         stacklevel=_users_level(),
     )
+
+
+def _on_active(x: Var) -> bool:
+    """Whether ``x`` holds, through tapes that stopped, a Var of a tape still recording: the
+    record of its operation there (an inner tape's Var under an outer one), which a tape
+    above sees as it sees any of that tape's Vars."""
+    v = x._value
+    while type(v) is _VAR:
+        if v._tape is not None and v._tape._state == "active":
+            return True
+        v = v._value
+    return False
 
 
 def _warn_finished(x: Var, on: Recorder) -> None:

@@ -177,6 +177,25 @@ def test_a_var_of_an_active_tape_below_does_not_warn() -> None:
         assert outer.gradient(g, x) == pytest.approx(2.0 * math.cos(2.0))
 
 
+def test_an_inner_tapes_var_under_a_recording_outer_tape_does_not_warn_on_the_next_inner() -> None:
+    # y is inner1's, and the outer tape recorded its operation too: inner2 sees it as one of
+    # the outer tape's values (a leaf of inner2, as every outer value is), with no warning
+    x = tp.Var(2.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", tp.TapeWarning)
+        with tp.Tape(persistent=True) as outer:
+            with tp.Tape():
+                y = tp.sin(x)
+            with tp.Tape() as inner2:
+                z = y * x
+            g = inner2.gradient(z, x)  # y held fixed: sin 2
+            w = z * 1.0
+    assert isinstance(g, tp.Var)  # (a gradient under an outer tape is one of its Vars)
+    assert g.item() == pytest.approx(math.sin(2.0), rel=1e-15)
+    assert outer.gradient(w, x) == pytest.approx(2.0 * math.cos(2.0) + math.sin(2.0), rel=1e-15)
+    assert outer.gradient(g, x) == pytest.approx(math.cos(2.0), rel=1e-15)
+
+
 def test_leaves_and_values_made_while_paused_do_not_warn() -> None:
     a = tp.Var(np.ones(2))
     b = a.detach()
