@@ -142,48 +142,57 @@ def _plain(v: Any) -> Any:
 INPUT = Primitive("input", impl=lambda x: x, vjp=(), jvp=(), notation="input")
 
 
-# ----- the cyclic garbage collector, paused while records are made ----------------------------
+# ----- the cyclic garbage collector, spread out while records are made ------------------------
 # A tape's records are many small tuples made in a burst. The collector counts them as they
-# are made and, every few hundred, scans the young ones again, every few thousand the older
-# ones, and now and then everything the process holds: on a long scalar chain those passes
-# cost a third of recording. So the collector is off while any tape records (and while a
-# program is built), and back on when the last one stops: the tuples made meanwhile are then
-# scanned once, and cycles made inside a tape are collected after it.
+# are made and, every 700, scans the young ones again, every 7,000 the older ones, and now and
+# then everything the process holds: on a long scalar chain those passes cost up to a third
+# of recording. So while any tape records, the young generation's threshold is raised to
+# ``YOUNG`` allocations (the collector still runs, so a tape left unexited costs nothing but
+# rarer passes), and the user's thresholds come back when the last tape exits. A program's
+# build, a block that always ends, turns the collector off instead (``collector_paused``).
+
+YOUNG = 50_000
+"""The collector's first threshold while tapes record (Python's default is 700)."""
 
 _COLLECTOR_GUARD = threading.Lock()
-_PAUSES = 0  # tapes recording and programs being built, in every thread
-_RESUME = False  # whether the collector was on when the first of them began
+_SPREADS = 0  # tapes recording, in every thread
+_THRESHOLDS = gc.get_threshold()  # the user's, while tapes record
 
 
-def pause_collector() -> None:
-    """Turn the cyclic garbage collector off until the matching ``resume_collector``
-    (pauses nest and may overlap across threads; a collector the user turned off stays
-    off)."""
-    global _PAUSES, _RESUME
+def spread_collections() -> None:
+    """Raise the collector's first threshold to ``YOUNG`` until the matching
+    ``restore_collections`` (calls nest and may overlap across threads; a threshold the user
+    set higher, or to 0 to turn the collector off, is kept)."""
+    global _SPREADS, _THRESHOLDS
     with _COLLECTOR_GUARD:
-        if _PAUSES == 0:
-            _RESUME = gc.isenabled()
-            gc.disable()
-        _PAUSES += 1
+        if _SPREADS == 0:
+            _THRESHOLDS = gc.get_threshold()
+            first, *rest = _THRESHOLDS
+            if 0 < first < YOUNG:
+                gc.set_threshold(YOUNG, *rest)
+        _SPREADS += 1
 
 
-def resume_collector() -> None:
-    """End one ``pause_collector``: the last one turns the collector back on if it was."""
-    global _PAUSES
+def restore_collections() -> None:
+    """End one ``spread_collections``: the last one gives the user's thresholds back."""
+    global _SPREADS
     with _COLLECTOR_GUARD:
-        _PAUSES -= 1
-        if _PAUSES == 0 and _RESUME:
-            gc.enable()
+        _SPREADS -= 1
+        if _SPREADS == 0:
+            gc.set_threshold(*_THRESHOLDS)
 
 
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
-    """``pause_collector`` for the length of a block."""
-    pause_collector()
+    """The collector off for the length of a block (a program's build: its lines are many
+    small tuples that live as long as the program); a collector already off stays off."""
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
-        resume_collector()
+        if collecting:
+            gc.enable()
 
 
 # ----- the recorder: what a tape is to the kernel ---------------------------------------------
@@ -205,7 +214,7 @@ class Recorder:
         self._thread = 0
         self._owner = -1  # the thread's id while active (bind's fast check), else -1
         self._names: dict[int, str] = {}  # slot -> the name of the Var recorded there
-        self._pausing = False  # whether this tape holds a pause of the collector
+        self._spreading = False  # whether this tape holds a spread_collections
 
     def _labels(self) -> dict[int, str]:
         """The names to show, by slot: recorded Vars named here, and named leaves."""
@@ -240,20 +249,20 @@ class Recorder:
                 "or asyncio.to_thread do, still sees the tape): give each thread its own Tape"
             )
 
-    def _start_pause(self) -> None:
-        """Pause the collector while this tape records (see ``pause_collector``)."""
-        if not self._pausing:
-            self._pausing = True
-            pause_collector()
+    def _start_spread(self) -> None:
+        """Spread out the collector's passes while this tape records (``spread_collections``)."""
+        if not self._spreading:
+            self._spreading = True
+            spread_collections()
 
-    def _end_pause(self) -> None:
-        if self._pausing:
-            self._pausing = False
-            resume_collector()
+    def _end_spread(self) -> None:
+        if self._spreading:
+            self._spreading = False
+            restore_collections()
 
     def __del__(self) -> None:
-        if getattr(self, "_pausing", False):  # entered and never exited
-            self._end_pause()
+        if getattr(self, "_spreading", False):  # entered and never exited
+            self._end_spread()
         # A finaliser may run inside any allocation, also one made while this thread holds
         # _LOCKS_GUARD (a tape freed by the collector in the middle of _lock): it must never
         # wait for that lock. If the lock is free, unlock now; else leave the arrays for the

@@ -124,7 +124,7 @@ class Tape(Recorder):
         self._thread = self._owner = threading.get_ident()
         self._level = next(_LEVELS)
         _STACK.set((*_STACK.get(), self))
-        self._start_pause()
+        self._start_spread()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -132,7 +132,7 @@ class Tape(Recorder):
         stack = _STACK.get()
         self._state = "done"
         self._owner = -1
-        self._end_pause()
+        self._end_spread()
         _STACK.set(tuple(t for t in stack if t is not self))
         if not stack or stack[-1] is not self:
             raise RuntimeError(

@@ -270,40 +270,47 @@ def test_tapes_freed_by_the_collector_anywhere_never_deadlock(tmp_path: Path) ->
     assert out.stdout.strip() == "0"  # every locked array was given back
 
 
-# ----- the collector is paused while tapes record ---------------------------------------------
+# ----- the collector's passes are spread out while tapes record -------------------------------
+
+YOUNG = tp._core.YOUNG
 
 
-def test_the_collector_is_off_while_tapes_record_and_back_on_after_the_last() -> None:
-    assert gc.isenabled()
+def test_the_collectors_passes_are_spread_out_while_tapes_record_and_restored_after() -> None:
+    before = gc.get_threshold()
+    assert before[0] < YOUNG
     x = tp.Var(np.ones(3))
     with tp.Tape() as outer:
-        assert not gc.isenabled()
-        with tp.Tape() as inner:
+        assert gc.get_threshold() == (YOUNG, *before[1:])
+        assert gc.isenabled()  # (still on: a tape never exited costs only rarer passes)
+        with tp.Tape():
             y = (x * x).sum()
-        assert not gc.isenabled()  # the outer tape still records
+        assert gc.get_threshold()[0] == YOUNG  # the outer tape still records
         z = y * 2.0
-    assert gc.isenabled()
+    assert gc.get_threshold() == before
     np.testing.assert_array_equal(outer.gradient(z, x), [4.0, 4.0, 4.0])
-    del inner
     with pytest.raises(ZeroDivisionError), tp.Tape():
         _ = x * 2.0
         _ = 1 / 0
-    assert gc.isenabled()  # also when the block raised
+    assert gc.get_threshold() == before  # also when the block raised
 
 
-def test_a_collector_the_user_turned_off_stays_off() -> None:
-    gc.disable()
+@pytest.mark.parametrize("first", [0, 100_000])
+def test_a_threshold_the_user_set_off_or_higher_is_kept(first: int) -> None:
+    before = gc.get_threshold()
+    gc.set_threshold(first, *before[1:])
     try:
         with tp.Tape():
             _ = tp.Var(1.0) * 2.0
-        assert not gc.isenabled()
+            assert gc.get_threshold()[0] == first
+        assert gc.get_threshold()[0] == first
     finally:
-        gc.enable()
+        gc.set_threshold(*before)
 
 
-def test_overlapping_tapes_in_two_threads_turn_the_collector_on_only_after_both() -> None:
+def test_overlapping_tapes_in_two_threads_restore_the_thresholds_only_after_both() -> None:
+    before = gc.get_threshold()
     entered, release_a, a_done = threading.Event(), threading.Event(), threading.Event()
-    seen: list[bool] = []
+    seen: list[int] = []
 
     def a() -> None:
         with tp.Tape():
@@ -318,10 +325,10 @@ def test_overlapping_tapes_in_two_threads_turn_the_collector_on_only_after_both(
     with tp.Tape():
         release_a.set()
         a_done.wait(10)
-        seen.append(gc.isenabled())  # a's tape ended, this one still records
+        seen.append(gc.get_threshold()[0])  # a's tape ended, this one still records
     thread.join()
-    assert seen == [False]
-    assert gc.isenabled()
+    assert seen == [YOUNG]
+    assert gc.get_threshold() == before
 
 
 # ----- recording from another thread ----------------------------------------------------------
