@@ -154,7 +154,7 @@ INPUT = Primitive("input", impl=lambda x: x, vjp=(), jvp=(), notation="input")
 YOUNG = 50_000
 """The collector's first threshold while tapes record (Python's default is 700)."""
 
-_COLLECTOR_GUARD = threading.Lock()
+_COLLECTOR_GUARD = threading.RLock()  # (re-entrant: a finaliser may end a spread inside one)
 _SPREADS = 0  # tapes recording, in every thread
 _THRESHOLDS = gc.get_threshold()  # the user's, while tapes record
 
