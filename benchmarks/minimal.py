@@ -30,6 +30,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
+from w_scalar import _floor_chain, _tape_chain
 
 import tape as tp
 from tape._core import restore_collections, spread_collections
@@ -55,6 +56,9 @@ class Minimal:
     """A recorded value: (value, records, slot)."""
 
     __slots__ = ("__weakref__", "_records", "_slot", "_value")
+    _value: Any
+    _records: list[Any]
+    _slot: int
 
     def __mul__(self, other: Any) -> Minimal:
         return bind(MUL, self, other)
@@ -114,32 +118,12 @@ def w5_minimal(n: int) -> None:
     _done(token)
 
 
-def w5_tape(n: int) -> None:
-    x0 = tp.Var(0.5)
-    with tp.Tape() as t:
-        x = x0
-        for _ in range(n):
-            x = 1.0001 * x + 0.1 * tp.sin(x)
-    t.gradient(x, x0)
-
-
 def w5_tape_record(n: int) -> None:
     x0 = tp.Var(0.5)
     with tp.Tape():
         x = x0
         for _ in range(n):
             x = 1.0001 * x + 0.1 * tp.sin(x)
-
-
-def w5_floor(n: int) -> None:
-    xs = [0.0] * n
-    x = 0.5
-    for i in range(n):
-        xs[i] = x
-        x = 1.0001 * x + 0.1 * math.sin(x)
-    g = 1.0
-    for i in range(n - 1, -1, -1):
-        g *= 1.0001 + 0.1 * math.cos(xs[i])
 
 
 X6 = np.random.default_rng(6).standard_normal(10)
@@ -183,7 +167,7 @@ def w6_floor(n: int) -> None:
         g = g * (1.0 - t * t) * 1.0001 * np.cos(saved[2 * k])
 
 
-def table(name: str, n: int, cases: dict[str, Callable[[int], None]], rounds: int) -> None:
+def table(name: str, n: int, cases: dict[str, Callable[[int], object]], rounds: int) -> None:
     times: dict[str, list[float]] = {k: [] for k in cases}
     order = list(cases.items())
     for f in cases.values():
@@ -206,10 +190,10 @@ def main() -> None:
         "W5: x ← 1.0001·x + 0.1·sin x, per link (4 records)",
         10_000,
         {
-            "floor (forward + backward)": w5_floor,
+            "floor (forward + backward)": _floor_chain,
             "minimal recorder (record only)": w5_minimal,
             "tape (record only)": w5_tape_record,
-            "tape (record + sweep)": w5_tape,
+            "tape (record + sweep)": _tape_chain,
         },
         15,
     )
