@@ -157,18 +157,20 @@ YOUNG = 50_000
 _COLLECTOR_GUARD = threading.RLock()  # (re-entrant: a finaliser may end a spread inside one)
 _SPREADS = 0  # tapes recording, in every thread
 _THRESHOLDS = gc.get_threshold()  # the user's, while tapes record
+_STANDARD = _THRESHOLDS[0]  # the first threshold when tape was imported: the one replaced
 
 
 def spread_collections() -> None:
     """Raise the collector's first threshold to ``YOUNG`` until the matching
-    ``restore_collections`` (calls nest and may overlap across threads; a threshold the user
-    set higher, or to 0 to turn the collector off, is kept)."""
+    ``restore_collections`` (calls nest and may overlap across threads). Only the threshold
+    the interpreter had when tape was imported is replaced: one the user set since (0 to
+    turn the collector off, 1 to stress it, more to spread it further) is kept."""
     global _SPREADS, _THRESHOLDS
     with _COLLECTOR_GUARD:
         if _SPREADS == 0:
             _THRESHOLDS = gc.get_threshold()
             first, *rest = _THRESHOLDS
-            if 0 < first < YOUNG:
+            if first == _STANDARD and 0 < first < YOUNG:
                 gc.set_threshold(YOUNG, *rest)
         _SPREADS += 1
 

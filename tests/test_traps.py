@@ -294,8 +294,9 @@ def test_the_collectors_passes_are_spread_out_while_tapes_record_and_restored_af
     assert gc.get_threshold() == before  # also when the block raised
 
 
-@pytest.mark.parametrize("first", [0, 100_000])
-def test_a_threshold_the_user_set_off_or_higher_is_kept(first: int) -> None:
+@pytest.mark.parametrize("first", [0, 1, 100_000])
+def test_a_threshold_the_user_set_is_kept(first: int) -> None:
+    # off (0), a collection at every allocation (1: the stress test below), or spread out
     before = gc.get_threshold()
     gc.set_threshold(first, *before[1:])
     try:
