@@ -640,7 +640,7 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
                     if s == -1:
                         v = inputs[k]
                         if type(v) is np.ndarray and (v.flags.writeable or id(v) in _LOCKS):
-                            tape._locked.extend(_lock(v))
+                            _lock(v, tape._locked)
             if type(slots) is list:
                 slots = tuple(slots)
             out = _new_var(_VAR)
@@ -721,7 +721,7 @@ def _record(
         else:
             slots.append(-1)
             if type(d) is np.ndarray and (d.flags.writeable or id(d) in _LOCKS):
-                tape._locked.extend(_lock(d))  # saved: a later in-place write would be silent
+                _lock(d, tape._locked)  # saved: a later in-place write would be silent
             inputs.append(d)
     return tape._var_at(tape._append(prim, tuple(slots), params or None, tuple(inputs), ans), ans)
 
@@ -760,9 +760,9 @@ _LOCKS_GUARD = threading.Lock()
 _DEFERRED_UNLOCKS: list[list[Array]] = []
 
 
-def _lock(arr: Array) -> list[Array]:
-    """Make ``arr`` and the arrays it is a view of read-only; returns what was locked."""
-    locked = []
+def _lock(arr: Array, into: list[Array]) -> None:
+    """Make ``arr`` and the arrays it is a view of read-only, noting each in ``into`` (the
+    tape's list of what it holds locked)."""
     with _LOCKS_GUARD:
         if _DEFERRED_UNLOCKS:
             _unlock_deferred()
@@ -772,18 +772,18 @@ def _lock(arr: Array) -> list[Array]:
             held = _LOCKS.get(key)
             if held is not None and held[0] is a:
                 _LOCKS[key] = (a, held[1] + 1)
-                locked.append(a)
+                into.append(a)
             elif a.flags.writeable:
                 a.setflags(write=False)  # (setflags: half the cost of flags.writeable = ...)
                 _LOCKS[key] = (a, 1)
-                locked.append(a)
+                into.append(a)
             a = a.base
-    return locked
 
 
 def _unlock(arrays: list[Array]) -> None:
     with _LOCKS_GUARD:
-        _unlock_deferred()
+        if _DEFERRED_UNLOCKS:
+            _unlock_deferred()
         _unlock_held(arrays)
 
 

@@ -133,11 +133,13 @@ class Tape(Recorder):
         self._state = "done"
         self._owner = -1
         self._end_spread()
+        if stack and stack[-1] is self:
+            _STACK.set(stack[:-1])  # (the common case: the innermost tape exits)
+            return
         _STACK.set(tuple(t for t in stack if t is not self))
-        if not stack or stack[-1] is not self:
-            raise RuntimeError(
-                "tapes exited out of order: exit nested tapes in reverse order of entering them"
-            )
+        raise RuntimeError(
+            "tapes exited out of order: exit nested tapes in reverse order of entering them"
+        )
 
     def _escaped(self) -> str | None:
         """How a value left this tape for Python as a number (``float(v)``, ``int(v)``,
