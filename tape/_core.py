@@ -496,6 +496,13 @@ def call(prim: Primitive, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
     return canonical(prim, out)
 
 
+def owner_of(a: Array) -> Any:
+    """The object that owns an array's memory (the array itself, or its base)."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a if a.base is None else a.base
+
+
 def read_only(v: Any) -> Any:
     """``v`` made read-only if it is an array: what users are handed of a tape's values
     (frozen as they leave, so no write can change what a record saved)."""

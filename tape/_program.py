@@ -32,7 +32,7 @@ import numpy as np
 from . import _table as P
 from ._codegen import Interpreter, TapeInvalidated, compile_plan, guard_message, lower, lower_jvp
 from ._codegen import source as plan_source
-from ._core import _LEVELS, INPUT, Record, _plain, bind, call, collector_paused
+from ._core import _LEVELS, INPUT, Record, _plain, bind, call, collector_paused, owner_of
 from ._dual import Dual, make_dual
 from ._rows import INPUTS, OUT, PRIM, ROWS, Array, Primitive, Value
 from ._sweep import batched_vjp, forward_sweep, sweep
@@ -246,7 +246,7 @@ class Program:
             # math raises where NumPy gives inf or nan (exp(1000.0), 1 / 0.0): the generic
             # replay gives NumPy's values, as a fresh recording does
             return self._value_and_grad_generic(xs)
-        kept = [id(a if a.base is None else _owner(a)) for a in args if type(a) is np.ndarray]
+        kept = [id(a if a.base is None else owner_of(a)) for a in args if type(a) is np.ndarray]
         out = []
         for k, g in enumerate(grads):
             t = type(g)
@@ -322,7 +322,7 @@ class Program:
     def _kept(self, args: Sequence[Any]) -> list[int]:
         """The arrays of this call a result must not share memory with (by the id of the
         array that owns the memory): the caller's inputs, then the results handed out."""
-        return [id(_owner(a)) for a in args if type(a) is np.ndarray]
+        return [id(owner_of(a)) for a in args if type(a) is np.ndarray]
 
     def _constant_ids(self) -> set[int]:
         """The owners of the recorded values' arrays (found once, when a first array result
@@ -333,7 +333,7 @@ class Program:
             for rec in self._records:
                 for v in (*rec[INPUTS], rec[OUT]):
                     if type(v) is np.ndarray:
-                        keep.add(id(_owner(v)))
+                        keep.add(id(owner_of(v)))
             self._constants = keep
         return keep
 
@@ -342,7 +342,7 @@ class Program:
         result already handed out (or is a read-only view, as a broadcast is)."""
         if type(g) is not np.ndarray:
             return g
-        owner = id(_owner(g))
+        owner = id(owner_of(g))
         if owner in kept or not g.flags.writeable or owner in self._constant_ids():
             return g.copy()
         kept.append(owner)
@@ -597,13 +597,6 @@ def _plain_input(x: Any) -> Any:
     if type(x) is np.ndarray and x.dtype.kind == "f" and x.ndim:
         return x
     return as_value(x)
-
-
-def _owner(a: np.ndarray[Any, Any]) -> Any:
-    """The object that owns an array's memory (the array itself, or its base)."""
-    while isinstance(a.base, np.ndarray):
-        a = a.base
-    return a if a.base is None else a.base
 
 
 def _one(ans: Any) -> Any:

@@ -132,20 +132,39 @@ def _keep_shape(xshape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
     return tuple(1 if i in axes else n for i, n in enumerate(xshape))
 
 
+VIEW_FROM = 1 << 16
+"""The size (elements) from which a plain cotangent spread over a reduction's axes is a
+read-only broadcast view, not a filled array: a big array's fill writes memory the next
+rule reads once (``sum(tanh(A @ B))`` at 2048²: 32 MB and, on fresh pages, up to 0.1 s),
+while below it ``np.broadcast_to`` costs three times a small fill. Gradients handed out are
+always writable arrays of their own (``Tape.gradient`` copies a view)."""
+
+
+def _spread(g: Any, shape: tuple[int, ...], size: int) -> Any:
+    """A plain ``g`` (a float, or an array that broadcasts to ``shape``) repeated to
+    ``shape`` (of ``size`` elements): a filled array, or a broadcast view from
+    ``VIEW_FROM`` elements."""
+    if size >= VIEW_FROM:
+        return np.broadcast_to(g, shape)
+    if type(g) is float:
+        out = np.empty(shape)
+        out.fill(g)  # (np.empty and fill: a third of np.full's or np.broadcast_to's cost)
+    else:
+        out = np.empty(shape, dtype=g.dtype)
+        out[...] = g
+    return out
+
+
 def _unreduce(g: Any, x: Any, axis: Axis, keepdims: bool) -> Any:
     """Broadcast a reduction's cotangent back over the reduced axes of ``x``."""
     xs = _shape_of(x)
     if xs == ():
         return g
-    if type(g) is float:  # plain, a full reduction's cotangent (np.full, without its layers)
-        out = np.empty(xs)
-        out.fill(g)
-        return out
+    if type(g) is float:  # plain, a full reduction's cotangent
+        return _spread(g, xs, x.size if type(x) is np.ndarray else math.prod(xs))
     ks = _keep_shape(xs, axis)
-    if type(g) is np.ndarray:  # plain: fill a new array (np.broadcast_to costs 3× as much)
-        out = np.empty(xs, dtype=g.dtype)
-        out[...] = g.reshape(ks)
-        return out
+    if type(g) is np.ndarray:  # plain
+        return _spread(g.reshape(ks), xs, math.prod(xs))
     if _shape_of(g) != ks:
         g = reshape(g, ks)
     return broadcast_to(g, xs)
@@ -1618,7 +1637,7 @@ MEAN = register(
         "mean",
         impl=_reduce_impl(np.mean),
         transpose=lambda g, ans, x, axis, keepdims: (
-            np.full(x.shape, g / x.size)  # plain, a full mean: one fill
+            _spread(g / x.size, x.shape, x.size)  # plain, a full mean
             if type(g) is float and type(x) is np.ndarray
             else _unreduce(g, x, axis, keepdims) * (1.0 / _count(x, ans))
         ),

@@ -47,6 +47,7 @@ from ._core import (
     Recorder,
     _new_var,
     _plain,
+    owner_of,
     read_only,
 )
 from ._dual import Dual
@@ -338,18 +339,12 @@ class Tape(Recorder):
             if not isinstance(s, Var):
                 raise TypeError(f"sources must be Vars; got {type(s).__name__}")
         adjoints = self._run(target, srcs, output_gradient)
+        n = len(adjoints)
         grads = [
-            _shaped_like(adjoints[i] if 0 <= i < len(adjoints) else None, s)
+            _shaped_like(adjoints[i] if 0 <= i < n else None, s)
             for i, s in zip(self._source_slots, srcs, strict=True)
         ]
-        # one array may be the adjoint of several sources (add's rule hands g to both
-        # inputs) or the caller's own seed: never hand out writable aliases of each other
-        seen = {id(output_gradient)}
-        for j, g in enumerate(grads):
-            if type(g) is np.ndarray:
-                if id(g) in seen:
-                    grads[j] = g = g.copy()
-                seen.add(id(g))
+        _hand_out(grads, output_gradient)
         if not self.persistent:
             self._free()
         stack = _STACK.get()
@@ -636,6 +631,22 @@ def _left_the_tape(target: object, escaped: str | None) -> str:
     )
 
 
+def _hand_out(grads: list[Any], seed: object) -> None:
+    """Make every array in ``grads`` one the caller may write to without changing another:
+    copy one that shares memory with another gradient or the caller's seed (add's rule hands
+    g to both inputs; reshape's gives a view of g) or that is read-only (a broadcast view, a
+    recorded value)."""
+    seen = {id(owner_of(seed))} if type(seed) is np.ndarray else set()
+    for j, g in enumerate(grads):
+        if type(g) is np.ndarray:
+            base = g.base
+            key = id(g) if base is None else id(owner_of(g))
+            if key in seen or not g.flags.writeable:
+                grads[j] = g = g.copy()
+                key = id(g)
+            seen.add(key)
+
+
 def _constant_var(value: Any) -> Var:
     """A Var with no history holding ``value`` (for a gradient that came out constant)."""
     out = _new_var(Var)
@@ -664,7 +675,11 @@ def _shaped_like(g: Any, src: Var) -> Any:
     """The adjoint of a source in the source's own kind: float, or an array of its dtype."""
     if type(g) is np.ndarray:
         sv = src._value
-        if type(sv) is np.ndarray and g.shape == sv.shape and g.dtype == sv.dtype:
+        if (
+            type(sv) is np.ndarray
+            and g.shape == sv.shape
+            and (g.dtype is sv.dtype or g.dtype == sv.dtype)
+        ):
             return g  # (the common case: nothing to convert)
     if type(g) is Var or type(g) is Dual:
         return g  # recorded by an outer tape, or carrying tangents: keep it as it is

@@ -465,6 +465,55 @@ def test_gradients_of_a_sum_are_not_aliases_of_each_other_or_of_the_seed() -> No
     assert gb[0] == 1.0 and seed[0] == 1.0
 
 
+def test_a_gradient_that_is_a_view_of_another_or_of_the_seed_is_copied() -> None:
+    # reshape's rule hands out a view of its cotangent: y's adjoint, viewed, is x's
+    x = tp.Var(np.arange(6.0).reshape(2, 3))
+    with tp.Tape() as t:
+        y = x.reshape(6)
+        z = (y * y).sum()
+    gx, gy = t.gradient(z, [x, y])
+    assert isinstance(gx, np.ndarray) and isinstance(gy, np.ndarray)
+    assert not np.shares_memory(gx, gy)
+    np.testing.assert_array_equal(gy, 2 * np.arange(6.0))
+    np.testing.assert_array_equal(gx, 2 * np.arange(6.0).reshape(2, 3))
+    seed = np.arange(1.0, 7.0)
+    with tp.Tape() as t:
+        y = x.reshape(6)
+    (g,) = t.gradient(y, [x], output_gradient=seed)
+    assert isinstance(g, np.ndarray) and not np.shares_memory(g, seed)
+    g[0, 0] = 100.0  # the caller's seed keeps its values
+    assert seed[0] == 1.0
+
+
+@pytest.mark.parametrize("n", [10, 300])  # 300² elements: above VIEW_FROM, a broadcast view
+@pytest.mark.parametrize("reduce", ["sum", "mean"])
+def test_the_gradient_of_a_full_reduction_is_a_writable_array_of_its_own(
+    n: int, reduce: str
+) -> None:
+    x = tp.Var(np.ones((n, n)))
+    with tp.Tape() as t:
+        y = x.sum() if reduce == "sum" else x.mean()
+    g = t.gradient(y, x)
+    assert isinstance(g, np.ndarray) and g.shape == (n, n)
+    assert g.flags.writeable and g.flags.owndata
+    np.testing.assert_array_equal(g, np.full((n, n), 1.0 if reduce == "sum" else 1.0 / (n * n)))
+    g[0, 0] = 5.0  # its own memory: no other element changes
+    assert g[1, 1] == (1.0 if reduce == "sum" else 1.0 / (n * n))
+
+
+def test_a_big_reduction_spreads_its_cotangent_as_a_view_not_a_fill() -> None:
+    from tape._table import VIEW_FROM, _unreduce
+
+    big, small = np.ones(VIEW_FROM), np.ones(VIEW_FROM - 1)
+    view = _unreduce(2.0, big, (-1,), False)
+    assert view.strides == (0,) and not view.flags.writeable
+    np.testing.assert_array_equal(view, np.full(VIEW_FROM, 2.0))
+    filled = _unreduce(2.0, small, (-1,), False)
+    assert filled.flags.owndata and filled.flags.writeable
+    rows = _unreduce(np.arange(2.0), np.ones((2, VIEW_FROM)), (-1,), False)
+    np.testing.assert_array_equal(rows, np.repeat([[0.0], [1.0]], VIEW_FROM, axis=1))
+
+
 def test_a_recorded_mask_can_be_indexed_and_reshaped_on_a_tape() -> None:
     x = tp.Var(np.array([1.0, -2.0, 3.0]))
     with tp.Tape() as t:
