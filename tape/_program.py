@@ -35,7 +35,7 @@ from ._codegen import source as plan_source
 from ._core import _LEVELS, INPUT, Record, _plain, bind, call, collector_paused, owner_of
 from ._dual import Dual, make_dual
 from ._rows import INPUTS, OUT, PRIM, ROWS, Array, Primitive, Value
-from ._sweep import batched_vjp, forward_sweep, sweep
+from ._sweep import batched_vjp, forward_sweep, jacobian_from_tangent, sweep
 from ._var import Var, as_value
 
 if TYPE_CHECKING:
@@ -477,11 +477,7 @@ class Program:
             return np.zeros(out_shape + in_shape)
         if n <= m:
             basis = np.eye(n).reshape((n, *in_shape))
-            t = forward_sweep(recs, {x: basis})[y]
-            if t is None:
-                return np.zeros(out_shape + in_shape)
-            t = np.broadcast_to(np.asarray(t), (n, *out_shape))
-            return np.moveaxis(t.reshape(n, m), 0, -1).reshape(out_shape + in_shape)
+            return jacobian_from_tangent(forward_sweep(recs, {x: basis})[y], out_shape, in_shape)
         return batched_vjp(recs, y, x, out_shape, in_shape)
 
     def hvp(self, primals: Value | Sequence[Value], tangents: Value | Sequence[Value]) -> Any:

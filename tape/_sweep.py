@@ -189,15 +189,39 @@ def batched_vjp(
         g1 = sweep(records, target, 1.0 if tshape == () else np.ones(tshape), [source])[source]
         if g1 is None:
             return np.zeros(tshape + sshape)
-        return np.broadcast_to(np.asarray(_plain(g1)), sshape).reshape(tshape + sshape)
+        return _writable(_spread_to(_plain(g1), sshape).reshape(tshape + sshape))
     level = next(_LEVELS)
     basis = np.eye(m).reshape((m, *tshape))
     seed = make_dual(0.0 if tshape == () else np.zeros(tshape), basis, level)
     g = sweep(records, target, seed, [source])[source]
     if not (isinstance(g, Dual) and g._level == level):
         return np.zeros(tshape + sshape)
-    t = np.broadcast_to(np.asarray(_plain(g._tangent)), (m, *sshape))
-    return t.reshape(tshape + sshape)
+    t = _spread_to(_plain(g._tangent), (m, *sshape))
+    return _writable(t.reshape(tshape + sshape))
+
+
+def jacobian_from_tangent(t: Any, out_shape: tuple[int, ...], in_shape: tuple[int, ...]) -> Array:
+    """The Jacobian ``out_shape + in_shape`` from a plain output tangent of a forward sweep
+    that pushed all n = ``in_shape``'s size input directions at once (shape ``(n,) +
+    out_shape``, or one that broadcasts to it; None: zeros)."""
+    if t is None:
+        return np.zeros(out_shape + in_shape)
+    n = math.prod(in_shape)
+    t = _spread_to(t, (n, *out_shape))
+    moved = np.moveaxis(t.reshape((n, math.prod(out_shape))), 0, -1)
+    return _writable(moved.reshape(out_shape + in_shape))
+
+
+def _spread_to(v: Any, shape: tuple[int, ...]) -> Array:
+    """``v`` as an array of ``shape``: itself when it has it, else a broadcast view."""
+    a = np.asarray(v)
+    return a if a.shape == shape else np.broadcast_to(a, shape)
+
+
+def _writable(a: Array) -> Array:
+    """``a``, or a copy when it is read-only (a broadcast view, a recorded value): what a
+    Jacobian handed out is, as NumPy's own results are."""
+    return a if a.flags.writeable else a.copy()
 
 
 def _unlike(ct: Any, like: Any) -> bool:

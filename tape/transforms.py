@@ -33,7 +33,7 @@ from . import _table as ops
 from ._core import _LEVELS, _STACK, _new_var, _plain, pop_escape, read_only
 from ._dual import Dual, make_dual
 from ._rows import Array, Value
-from ._sweep import forward_sweep
+from ._sweep import forward_sweep, jacobian_from_tangent
 from ._tape import Tape, _constant_var
 from ._var import Var, as_value
 
@@ -341,13 +341,9 @@ def _basis(x: Any) -> tuple[Any, tuple[int, ...]]:
 def _jacobian_from_tangent(t: Any, out_shape: tuple[int, ...], shape: tuple[int, ...]) -> Any:
     """The output tangent of all ``x.size`` directions, (n,) + out_shape, as the Jacobian
     out_shape + x.shape."""
+    if t is None or isinstance(t, float | np.ndarray):
+        return jacobian_from_tangent(t, out_shape, shape)
     n = math.prod(shape)
-    if t is None:
-        return np.zeros(out_shape + shape)
-    if isinstance(t, float | np.ndarray):
-        t = np.broadcast_to(np.asarray(t), (n, *out_shape))
-        return np.moveaxis(t.reshape((n, *out_shape)), 0, -1).reshape(out_shape + shape)
-
     if ops._shape_of(t) != (n, *out_shape):
         t = ops.broadcast_to(t, (n, *out_shape))
     moved = ops.transpose(ops.reshape(t, (n, math.prod(out_shape))))

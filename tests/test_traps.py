@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 import tape as tp
+from tape.testing import numerical_jacobian
 
 # ----- the identity: an operation that hands back its input Var itself ----------------------
 
@@ -226,6 +227,7 @@ _STRESS = """
 import gc
 import numpy as np
 import tape as tp
+from tape.testing import numerical_jacobian
 
 gc.set_threshold(1)  # a collection at (nearly) every allocation
 kept, arrays = [], []
@@ -512,6 +514,46 @@ def test_a_big_reduction_spreads_its_cotangent_as_a_view_not_a_fill() -> None:
     assert filled.flags.owndata and filled.flags.writeable
     rows = _unreduce(np.arange(2.0), np.ones((2, VIEW_FROM)), (-1,), False)
     np.testing.assert_array_equal(rows, np.repeat([[0.0], [1.0]], VIEW_FROM, axis=1))
+
+
+_JACOBIAN_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    "scalar out": lambda x: (x * x).sum(),
+    "vector out": lambda x: tp.sin(x) * 2.0,
+    "times one": lambda x: x * 1.0,
+    "one input element": lambda x: x[1] * 3.0,
+    "a sum spread out": lambda x: x.sum() + 0.0 * x,
+}
+
+
+def _jacobians(f: Callable[[Any], Any], x0: np.ndarray) -> dict[str, Any]:
+    x = tp.Var(x0)
+    with tp.Tape(persistent=True) as t:
+        y = f(x)
+    prog = t.compile([x], [y])
+    return {
+        "jacfwd": tp.jacfwd(f)(x0),
+        "jacrev": tp.jacrev(f)(x0),
+        "Tape.jacobian": t.jacobian(y, x),
+        "Program.jacobian": prog.jacobian(x0),
+    }
+
+
+@pytest.mark.parametrize("name", list(_JACOBIAN_FUNCTIONS))
+def test_every_jacobian_handed_out_is_a_writable_array(name: str) -> None:
+    # a Jacobian assembled from a broadcast tangent was a read-only view: NumPy users write
+    # into results (J[i] -= ...), so each is an array they may write to
+    f = _JACOBIAN_FUNCTIONS[name]
+    x0 = np.array([0.3, -1.2, 2.0])
+    expected = numerical_jacobian(f, [x0])
+    for how, jac in _jacobians(f, x0).items():
+        assert isinstance(jac, np.ndarray) and jac.flags.writeable, how
+        np.testing.assert_allclose(jac, expected, rtol=1e-6, atol=1e-8, err_msg=how)
+    for jac in (tp.jacfwd(lambda x: x)(x0), tp.jacrev(lambda x: x)(x0)):  # the identity
+        assert isinstance(jac, np.ndarray) and jac.flags.writeable
+        np.testing.assert_array_equal(jac, np.eye(3))
+    hess = tp.hessian(lambda x: (x * x * x).sum())(x0)
+    assert isinstance(hess, np.ndarray) and hess.flags.writeable
+    np.testing.assert_allclose(hess, np.diag(6.0 * x0))
 
 
 def test_a_recorded_mask_can_be_indexed_and_reshaped_on_a_tape() -> None:
