@@ -83,10 +83,12 @@ class Optimizer:
         if len(grads) != len(self.params):
             raise ValueError(f"step() got {len(grads)} gradients for {len(self.params)} parameters")
         plain: list[tp.Value] = []
+        values: list[tp.Value] = []  # each parameter's value, read once
         for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
             v = p.value
             if type(g) is np.ndarray and type(v) is np.ndarray:  # (common: no np.shape)
-                gshape, pshape = g.shape, v.shape
+                if g.shape != v.shape:
+                    raise _shape_error(i, g.shape, v.shape)
             elif isinstance(g, tp.Var | tp.Dual):
                 raise TypeError(
                     f"gradient {i} is a {type(g).__name__}, not a plain value: take the "
@@ -94,15 +96,16 @@ class Optimizer:
                 )
             else:
                 gshape, pshape = np.shape(g), np.shape(v)
-            if gshape != pshape:
-                raise ValueError(
-                    f"gradient {i} has shape {gshape} but parameter {i} has shape {pshape}"
-                )
-            plain.append(float(g) if pshape == () else np.asarray(g))
+                if gshape != pshape:
+                    raise _shape_error(i, gshape, pshape)
+                g = float(g) if pshape == () else np.asarray(g)
+            plain.append(g)
+            values.append(v)
         self.steps += 1
-        for i, (p, g) in enumerate(zip(self.params, plain, strict=True)):
-            v = p.value
-            d = self._decrement(i, v, g)
+        for i, p in enumerate(self.params):
+            v = values[i]
+            values[i] = 0.0  # (now only the Var and ``v`` hold it, as _SOLE_HOLDER counts)
+            d = self._decrement(i, v, plain[i])
             if (
                 type(v) is np.ndarray
                 and type(d) is np.ndarray
@@ -112,7 +115,7 @@ class Optimizer:
             ):
                 # the Var is the only holder: write in place (as PyTorch's optimizers do)
                 v.setflags(write=True)
-                np.subtract(v, d, out=v)
+                v -= d
                 v.setflags(write=False)
             else:
                 p.value = v - d
@@ -121,6 +124,10 @@ class Optimizer:
         """What parameter ``i`` (value ``p``, gradient ``g``) loses this step: its new value
         is ``p - decrement``."""
         raise NotImplementedError
+
+
+def _shape_error(i: int, gshape: tuple[int, ...], pshape: tuple[int, ...]) -> ValueError:
+    return ValueError(f"gradient {i} has shape {gshape} but parameter {i} has shape {pshape}")
 
 
 def _holders(x: object) -> int:
