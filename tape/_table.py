@@ -2320,22 +2320,30 @@ SCATTER_ADD = register(
 
 
 def check_index(index: Any) -> Any:
-    items = index if isinstance(index, tuple) else (index,)
-    if any(is_var(i) for i in items):
-        fixed = []
-        for i in items:
-            if is_var(i):
-                mask = plain(i)
-                if not (isinstance(mask, np.ndarray) and mask.dtype == np.bool_):
-                    raise TypeError("a Var cannot be an index unless it is a boolean mask (v > 0)")
-                guard(i, "index")  # replay must see the same mask: the shape depends on it
-                fixed.append(mask)
-            else:
-                fixed.append(i)
-        return tuple(fixed) if isinstance(index, tuple) else fixed[0]
-    if isinstance(index, list):
-        return np.asarray(index)
-    return index
+    """An index as a record keeps it. A boolean-mask Var becomes its plain mask (and a guard,
+    so that a replay sees the same mask); an integer or boolean array, or a list of them,
+    becomes a read-only copy: the sweep scatters along it and a replay indexes with it, so a
+    later write to the caller's array would silently change both."""
+    if type(index) is tuple:
+        return tuple([_index_item(i) for i in index])
+    return _index_item(index)
+
+
+def _index_item(i: Any) -> Any:
+    t = type(i)
+    if t is int or t is slice or i is None or i is Ellipsis:
+        return i
+    if is_var(i):
+        mask = plain(i)
+        if not (isinstance(mask, np.ndarray) and mask.dtype == np.bool_):
+            raise TypeError("a Var cannot be an index unless it is a boolean mask (v > 0)")
+        guard(i, "index")  # replay must see the same mask: the shape depends on it
+        return mask
+    if isinstance(i, np.ndarray | list):
+        kept = np.array(i)
+        kept.setflags(write=False)
+        return kept
+    return i
 
 
 def guard(v: Any, kind: str) -> Any:

@@ -565,3 +565,46 @@ def test_a_recorded_mask_can_be_indexed_and_reshaped_on_a_tape() -> None:
         y = tp.sum(tp.where(column[:, 0], x, 0.0)) + (x * m).sum()
     assert bool(first) is True and column.shape == (3, 1)
     np.testing.assert_array_equal(t.gradient(y, x), [2.0, 0.0, 2.0])
+
+
+# ----- an index array written to after the record that used it -------------------------------
+
+_INDEXINGS: dict[str, tuple[Callable[[Any, np.ndarray], Any], list[Any], list[Any]]] = {
+    # how x is indexed by the caller's array; the array as recorded, and what is written
+    "integer array": (lambda x, i: x[i], [2, 0, 3], [1, 1, 1]),
+    "in a tuple with an ellipsis": (lambda x, i: x[i, ...], [2, 0, 3], [1, 1, 1]),
+    "boolean mask": (lambda x, i: x[i], [True, False, True, True], [False, True, True, True]),
+    "take_along_axis": (lambda x, i: tp.take_along_axis(x, i, axis=0), [2, 0, 3], [1, 1, 1]),
+}
+
+
+@pytest.mark.parametrize("name", list(_INDEXINGS))
+def test_writing_to_an_index_array_after_recording_changes_no_gradient(name: str) -> None:
+    # the record kept the caller's array: the sweep scattered along its new contents
+    index, recorded, written = _INDEXINGS[name]
+    x0 = np.arange(1.0, 5.0)
+    weights = np.array([1.0, 2.0, 3.0])
+
+    def f(x: Any, i: np.ndarray) -> Any:
+        picked = index(x, i)
+        return (picked * weights[: picked.shape[0]]).sum()
+
+    idx = np.array(recorded)
+    x = tp.Var(x0)
+    with tp.Tape(persistent=True) as t:
+        y = f(x, idx)
+    prog = t.compile([x], [y])
+    expected = numerical_jacobian(lambda v: f(v, np.array(recorded)), [x0])
+    idx[:] = written  # the caller's array stays writable, and the tape keeps its own
+    np.testing.assert_allclose(t.gradient(y, x), expected, rtol=1e-6, atol=1e-9)
+    _, (g,) = prog.value_and_grad(x0)
+    np.testing.assert_allclose(g, expected, rtol=1e-6, atol=1e-9)
+
+
+def test_a_list_index_inside_a_tuple_is_kept_as_recorded() -> None:
+    rows = [1, 0]
+    x = tp.Var(np.arange(6.0).reshape(3, 2))
+    with tp.Tape() as t:
+        y = (x[rows, 1] * np.array([10.0, 1.0])).sum()
+    rows[0] = 2
+    np.testing.assert_array_equal(t.gradient(y, x), [[0.0, 1.0], [0.0, 10.0], [0.0, 0.0]])
