@@ -1588,12 +1588,19 @@ def clip(x: Any, a_min: float | None, a_max: float | None) -> Any:
     """Limit values to ``[a_min, a_max]`` (either bound may be None). The gradient is passed
     where ``a_min <= x <= a_max`` (bounds included: PyTorch's ``clamp``; JAX's ``jnp.clip``,
     a maximum and a minimum, gives ½ at a bound) and is 0 outside."""
-    return bind(
-        CLIP,
-        x,
-        lo=None if a_min is None else float(a_min),
-        hi=None if a_max is None else float(a_max),
-    )
+    return bind(CLIP, x, lo=_clip_bound("a_min", a_min), hi=_clip_bound("a_max", a_max))
+
+
+def _clip_bound(name: str, bound: Any) -> float | None:
+    if bound is None:
+        return None
+    if np.ndim(bound) != 0 or is_var(bound) or is_dual(bound):
+        raise TypeError(
+            f"clip: {name} must be a number or None, not {type(bound).__name__} of shape "
+            f"{np.shape(plain(bound))}; for bounds that vary by element (or carry a "
+            "gradient) use tp.minimum(tp.maximum(x, a_min), a_max)"
+        )
+    return float(bound)
 
 
 # ----- reductions --------------------------------------------------------------------------------

@@ -515,3 +515,22 @@ def test_a_list_of_tape_values_names_the_fix(spell: Callable[[Any], Any], kind: 
     v = tp.Var(np.ones(3)) if kind == "Var" else tp.Dual(np.ones(3), np.ones(3))
     with pytest.raises(TypeError, match=rf"a {kind} was converted.*tp\.array\(\[v1, v2\]\)"):
         spell(v)
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [
+        (np.zeros(3), 1.0),  # an array lower bound
+        (0.0, np.array([1.0, 2.0, 3.0])),  # an array upper bound
+        (tp.Var(0.5), None),  # a bound that would carry a gradient
+    ],
+)
+def test_clip_with_a_bound_that_is_not_a_number_raises_naming_the_alternative(
+    bounds: tuple[Any, Any],
+) -> None:
+    x = tp.Var(np.arange(3.0))
+    lo, hi = bounds
+    with pytest.raises(TypeError, match=r"must be a number or None.*tp\.minimum\(tp\.maximum"):
+        tp.clip(x, lo, hi)
+    with pytest.raises(TypeError, match="must be a number or None"):
+        np.clip(x, lo, hi)
