@@ -2240,8 +2240,15 @@ def sum_to(x: Any, shape: tuple[int, ...]) -> Any:
 
 
 def _is_basic(index: Any) -> bool:
-    items = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(i, int | slice | np.integer) or i is None or i is Ellipsis for i in items)
+    """Whether ``index`` is basic indexing (ints, slices, None, ...): each element is
+    selected at most once. (A loop of type checks: ``all`` over ``isinstance`` of a union
+    cost getitem's VJP 1.7 µs.)"""
+    for i in index if type(index) is tuple else (index,):
+        t = type(i)
+        if t is int or t is slice or i is None or i is Ellipsis or isinstance(i, int | np.integer):
+            continue
+        return False
+    return True
 
 
 def _scatter_add_impl(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
