@@ -352,6 +352,7 @@ class Recorder:
 
 
 _new_var = object.__new__
+_F64 = np.dtype(np.float64)  # (NumPy's results share it: one identity check per record)
 
 
 _get_ident = threading.get_ident
@@ -553,24 +554,21 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
             elif n == 2:
                 a, b = args
                 if type(a) is _VAR and a._tape is tape:
-                    v, s = a._value, a._slot
-                    if type(b) is _VAR and b._tape is tape:
-                        w, r = b._value, b._slot
-                        quick = True
-                    elif type(b) is float:
-                        w, r = b, -1
-                        quick = True
+                    v = a._value
+                    tv = type(v)
+                    if tv is float or tv is np.ndarray:
+                        if type(b) is float:
+                            slots, inputs, quick = (a._slot, -1), (v, b), True
+                        elif type(b) is _VAR and b._tape is tape:
+                            w = b._value
+                            tw = type(w)
+                            if tw is float or tw is np.ndarray:
+                                slots, inputs, quick = (a._slot, b._slot), (v, w), True
                 elif type(a) is float and type(b) is _VAR and b._tape is tape:
-                    v, s = a, -1
-                    w, r = b._value, b._slot
-                    quick = True
-                if quick:
-                    tv, tw = type(v), type(w)
-                    if (tv is float or tv is np.ndarray) and (tw is float or tw is np.ndarray):
-                        slots = (s, r)
-                        inputs = (v, w)
-                    else:
-                        quick = False
+                    w = b._value
+                    tw = type(w)
+                    if tw is float or tw is np.ndarray:
+                        slots, inputs, quick = (-1, b._slot), (a, w), True
             if not quick:
                 slots = []
                 inputs = []
@@ -624,8 +622,8 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
                 ans = float(ans)
             elif (
                 ta is not np.ndarray
-                or ans.ndim == 0
-                or ans.dtype.kind != "f"
+                or ans.dtype is not _F64  # (float32 too: canonical keeps it)
+                or not ans.ndim
                 or not prim.differentiable
             ):
                 ans = canonical(prim, ans)  # floats for scalars, booleans checked
