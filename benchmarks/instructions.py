@@ -5,10 +5,11 @@
 
 The machines here are shared: between runs, medians move by 10–30 % and a 3 % change is lost
 in the noise. Callgrind counts the instructions the CPU executes instead, which repeat to a
-few parts in ten thousand for the same code, inputs and interpreter, whatever else the
-machine does. So a change to the kernel can be judged in one run against its parent (check
-out each, run this, compare). Instructions are not time (a cache miss costs more than an
-add), but for the interpreter's loop over small values they follow it closely.
+few parts in a hundred thousand for the same code, inputs and interpreter, whatever else the
+machine does, once the hash seed is fixed (it is here: a random one moves them by up to
+0.3 %). So a change to the kernel can be judged in one run against its parent (check out
+each, run this, compare). Instructions are not time (a cache miss costs more than an add),
+but for the interpreter's loop over small values they follow it closely.
 
 Each case runs twice under callgrind, at ``n`` units and at none (imports, setup and a
 warm-up of 4 units in both), and the difference is divided by ``n``. The cases are those of
@@ -102,6 +103,7 @@ def _count(workload: str, case: str, n: int) -> int:
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
     )
     found = re.search(r"Collected\s*:\s*(\d+)", done.stderr)
     if found is None:
