@@ -536,8 +536,6 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
         while True:
             if tape._owner != _get_ident():  # active, and entered by this thread
                 break
-            leaves: list[tuple[int, Var]] | None = None
-            constants = False  # an array among the inputs as a constant (to be locked)
             n = len(args)
             quick = False
             # The hottest records first, as tuples at once: one input of this tape, or two
@@ -570,6 +568,8 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
                     if tw is float or tw is np.ndarray:
                         slots, inputs, quick = (-1, b._slot), (a, w), True
             if not quick:
+                leaves: list[tuple[int, Var]] | None = None
+                constants = False  # an array among the inputs as a constant (to be locked)
                 slots = []
                 inputs = []
                 recorded = False
@@ -627,26 +627,26 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
                 or not prim.differentiable
             ):
                 ans = canonical(prim, ans)  # floats for scalars, booleans checked
-            # computed without error: now register new leaves and lock saved array
-            # constants (a recorded result is a fresh array no one else holds; Var.value
-            # freezes it when handed out)
-            if leaves is not None:
-                for k, leaf in leaves:
-                    found = tape._leaves.get(id(leaf))
-                    if found is not None and found[0] is leaf:  # the same leaf twice: x * x
-                        slots[k] = found[1]
-                        continue
-                    if leaf._slot < -1:
-                        _warn_outside(leaf)
-                    slots[k] = tape._append(INPUT, (), None, (), inputs[k])
-                    tape._leaves[id(leaf)] = (leaf, slots[k])
-            if constants:
-                for k, s in enumerate(slots):
-                    if s == -1:
-                        v = inputs[k]
-                        if type(v) is np.ndarray and (v.flags.writeable or id(v) in _LOCKS):
-                            _lock(v, tape._locked)
-            if type(slots) is list:
+            if type(slots) is list:  # the loop's inputs (the quick ones need none of this)
+                # computed without error: now register new leaves and lock saved array
+                # constants (a recorded result is a fresh array no one else holds; Var.value
+                # freezes it when handed out)
+                if leaves is not None:
+                    for k, leaf in leaves:
+                        found = tape._leaves.get(id(leaf))
+                        if found is not None and found[0] is leaf:  # the same leaf twice: x * x
+                            slots[k] = found[1]
+                            continue
+                        if leaf._slot < -1:
+                            _warn_outside(leaf)
+                        slots[k] = tape._append(INPUT, (), None, (), inputs[k])
+                        tape._leaves[id(leaf)] = (leaf, slots[k])
+                if constants:
+                    for k, s in enumerate(slots):
+                        if s == -1:
+                            v = inputs[k]
+                            if type(v) is np.ndarray and (v.flags.writeable or id(v) in _LOCKS):
+                                _lock(v, tape._locked)
                 slots = tuple(slots)
             out = _new_var(_VAR)
             out._value = ans
