@@ -1,6 +1,6 @@
 """Instructions per unit of work, counted by valgrind's callgrind: a measure that does not move.
 
-    python benchmarks/instructions.py              # W5, W6, W1 and W2 (about 8 minutes)
+    python benchmarks/instructions.py              # W5, W6, W1 and W2 (about 7 minutes)
     python benchmarks/instructions.py --only W5,W6
 
 The machines here are shared: between runs, medians move by 10–30 % and a 3 % change is lost
