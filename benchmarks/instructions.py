@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -122,6 +123,8 @@ def main() -> None:
         f(4)
         f(int(n))
         return
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is not installed: apt-get install valgrind (callgrind counts)")
     with ThreadPoolExecutor(2) as pool:
         for workload in args.only.split(","):
             unit, n, fs = cases(workload)
